@@ -115,3 +115,9 @@ func SHAFromKey(key string) string {
 	}
 	return ""
 }
+
+// RunKey is where the record of processing all pages of the original with
+// this SHA-256 under one settings id is stored (see Run).
+func RunKey(sha, settingsID string) string {
+	return fmt.Sprintf("%s%s/%s/run-%s.json", PrefixPages, sha[:2], sha, settingsID)
+}

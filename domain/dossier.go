@@ -87,7 +87,7 @@ func (p Page) HasFlag(f string) bool {
 // person's correction. It is stored as its own object and never changed.
 type OCRResult struct {
 	Schema         int       `json:"schema"`
-	Source         string    `json:"source"` // "ocr", "text-layer" or "correction"
+	Source         string    `json:"source"` // "ocr", "text-layer", "blank" or "correction"
 	Engine         string    `json:"engine,omitempty"`
 	Lang           string    `json:"lang,omitempty"`
 	Text           string    `json:"text"`
@@ -95,6 +95,9 @@ type OCRResult struct {
 	MeanConfidence float64   `json:"mean_confidence"` // 0-100
 	Width          int       `json:"width"`           // page image pixels the boxes refer to
 	Height         int       `json:"height"`
+	DPI            float64   `json:"dpi,omitempty"`
+	Image          string    `json:"image,omitempty"` // key of the page image the boxes refer to
+	Flags          []string  `json:"flags,omitempty"` // intake flags (domain.Flag*)
 	CreatedAt      time.Time `json:"created_at"`
 	CreatedBy      string    `json:"created_by,omitempty"`
 }
