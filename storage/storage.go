@@ -107,9 +107,15 @@ type Store interface {
 // MaxKeyLen is the longest key a Store accepts, in bytes.
 const MaxKeyLen = 512
 
+// MaxSegmentLen is the longest '/'-separated key segment, in bytes: the
+// longest file name of common file systems, and the longest path segment
+// MinIO accepts.
+const MaxSegmentLen = 255
+
 // ValidateKey reports whether key is a valid object key: non-empty valid
 // UTF-8 of at most MaxKeyLen bytes, '/'-separated segments that are neither
-// empty, "." nor "..", no leading '/', no backslash or control character.
+// empty, "." nor "..", nor longer than MaxSegmentLen bytes, no leading '/',
+// no backslash or control character.
 // It returns an error wrapping ErrInvalidKey naming the problem.
 func ValidateKey(key string) error {
 	bad := func(why string) error { return fmt.Errorf("%w %q: %s", ErrInvalidKey, key, why) }
@@ -131,6 +137,9 @@ func ValidateKey(key string) error {
 	for _, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return bad("empty, '.' or '..' path segment")
+		}
+		if len(seg) > MaxSegmentLen {
+			return bad("path segment longer than 255 bytes")
 		}
 	}
 	return nil

@@ -166,4 +166,3 @@ func (w *walker) stat(key string) (storage.ObjectInfo, bool, error) {
 	}
 	return storage.ObjectInfo{Key: key, Size: t.Size, SHA256: t.SHA256, ContentType: t.ContentType, Modified: fi.ModTime()}, true, nil
 }
-

@@ -247,7 +247,8 @@ func testInvalidKey(t *testing.T, s storage.Store) {
 	keys := []string{
 		"", "../x", "x/..", "x/../y", "/abs", "a//b", "a/./b", "./a", "a/", "a/b/",
 		"ctl\x00", "ctl\nx", "tab\tx", "del\x7f", `back\slash`, "bad\xffutf8",
-		strings.Repeat("k", storage.MaxKeyLen+1),
+		strings.Repeat("k", storage.MaxKeyLen+1), strings.Repeat("s", storage.MaxSegmentLen+1),
+		"seg/" + strings.Repeat("s", storage.MaxSegmentLen+1) + "/x",
 	}
 	for _, key := range keys {
 		if _, err := storage.PutBytes(ctx(t), s, key, []byte("x"), storage.PutOptions{}); !errors.Is(err, storage.ErrInvalidKey) {
@@ -265,9 +266,13 @@ func testInvalidKey(t *testing.T, s storage.Store) {
 	}
 	equalKeys(t, "list", listKeys(t, s, "", ""), nil)
 	// The longest valid key works.
-	long := strings.Repeat("k/", storage.MaxKeyLen/2-1) + "kk"
-	put(t, s, long, []byte("x"), storage.PutOptions{})
-	mustRead(t, s, long, []byte("x"))
+	for _, long := range []string{
+		strings.Repeat("k/", storage.MaxKeyLen/2-1) + "kk",
+		strings.Repeat("s", storage.MaxSegmentLen) + "/" + strings.Repeat("t", storage.MaxSegmentLen),
+	} {
+		put(t, s, long, []byte("x"), storage.PutOptions{})
+		mustRead(t, s, long, []byte("x"))
+	}
 }
 
 // testKeyAndPrefix: an S3 store holds "a" and "a/b" side by side; a folder
