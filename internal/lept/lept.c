@@ -73,17 +73,3 @@ int hoso_pdf(PIX **pixs, int n, int res, int type, int quality, uint8_t **data, 
 	pixaDestroy(&pixa);
 	return r;
 }
-
-int hoso_g4_data(PIX *pix, uint8_t **data, size_t *size) {
-	L_COMP_DATA *cid = NULL;
-	if (pixGenerateCIData(pix, L_G4_ENCODE, 0, 0, &cid) != 0 || cid == NULL) return 1;
-	*size = cid->nbytescomp;
-	*data = malloc(cid->nbytescomp);
-	if (*data == NULL) {
-		l_CIDataDestroy(&cid);
-		return 2;
-	}
-	memcpy(*data, cid->datacomp, cid->nbytescomp);
-	l_CIDataDestroy(&cid);
-	return 0;
-}

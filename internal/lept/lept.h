@@ -11,5 +11,4 @@ int hoso_pix_to_gray(PIX *pix, uint8_t *dst, int w, int h);
 PIX *hoso_read_tiff_page(const char *fname, size_t offset);
 int hoso_write_tiff_page(const char *fname, PIX *pix, int comptype, int append);
 int hoso_pdf(PIX **pixs, int n, int res, int type, int quality, uint8_t **data, size_t *size);
-int hoso_g4_data(PIX *pix, uint8_t **data, size_t *size);
 #endif

@@ -64,26 +64,3 @@ func PDF(pages []*image.Gray, dpi int, enc PDFEncoding, quality int) ([]byte, er
 	defer C.free(unsafe.Pointer(data))
 	return C.GoBytes(unsafe.Pointer(data), C.int(size)), nil
 }
-
-// G4 returns img thresholded to black and white and encoded as raw CCITT
-// T.6 (G4) data, as stored in a PDF CCITTFaxDecode stream with K -1 or a
-// JBIG2 generic region with MMR set (1 = black).
-func G4(img *image.Gray) ([]byte, error) {
-	p, err := fromGray(img, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer p.free()
-	q, err := p.binary()
-	if err != nil {
-		return nil, err
-	}
-	defer q.free()
-	var data *C.uint8_t
-	var size C.size_t
-	if C.hoso_g4_data(q.p, &data, &size) != 0 {
-		return nil, fmt.Errorf("lept: G4 encoding failed")
-	}
-	defer C.free(unsafe.Pointer(data))
-	return C.GoBytes(unsafe.Pointer(data), C.int(size)), nil
-}
