@@ -1,0 +1,316 @@
+// Package index is hoso's full-text search over dossier pages, and the only
+// package that imports bleve.
+//
+// Every page is one index document (id CODE/docID/pN) carrying its dossier's
+// and document's fields (see mapping.go). Text fields use a Vietnamese-aware
+// analyzer: Unicode word segmentation, lower case, and a token filter that
+// folds diacritics (đ→d included) while keeping the original word at the same
+// position, so "nguyen van thanh", "Nguyễn Văn Thành" and "NGUYEN VAN THANH"
+// all match and a query typed with diacritics ranks exact matches first.
+//
+// The object store is the source of truth; the index is derived and can be
+// deleted at any time. It records, inside the index, the manifest version it
+// holds for each dossier and a cursor into the store's change journal, so
+// CatchUp and Follow bring it up to date with commits made by any process,
+// and Rebuild makes a new one from the store alone.
+//
+// On disk an index folder holds:
+//
+//	LOCK       flock'd by the one process that has the index open
+//	CURRENT    names the active bleve index subfolder (replaced by rename)
+//	idx-<n>/   bleve (scorch) indexes; any but CURRENT's are left-overs
+//
+// Only one process may open an index: a second Open fails within
+// Config.LockTimeout with an error wrapping ErrLocked.
+package index
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Sentinel errors. Bleve's errors are mapped to these at this package's
+// boundary; callers never import bleve.
+var (
+	// ErrLocked: another process (or another Open in this one) holds the index.
+	ErrLocked = errors.New("index is in use by another hoso process (is hoso serve running?)")
+	// ErrOutOfSync: the index does not hold what the store holds (empty,
+	// damaged, or behind); CatchUp or Rebuild repairs it.
+	ErrOutOfSync = errors.New("index is out of sync with the store")
+	// ErrClosed: the Index was closed.
+	ErrClosed = errors.New("index is closed")
+	// ErrQuery: the query text is not valid; the message names the position.
+	ErrQuery = errors.New("bad query")
+	// ErrClearance: the request's clearance is not a valid level. A search
+	// without a valid clearance returns nothing, never everything.
+	ErrClearance = errors.New("invalid clearance")
+)
+
+// Config tunes an Index. The zero value is usable.
+type Config struct {
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// LockTimeout is how long Open waits for another holder (default 1s).
+	LockTimeout time.Duration
+	// BatchSize is the number of pages per bleve batch (default 1000).
+	BatchSize int
+	// Lookback is how far before its cursor the follower re-reads the
+	// journal, to catch commits from hosts with skewed clocks and commits in
+	// flight (default 2m).
+	Lookback time.Duration
+	// TextWorkers is the number of page texts loaded at once (default 8).
+	TextWorkers int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.LockTimeout <= 0 {
+		c.LockTimeout = time.Second
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 1000
+	}
+	if c.Lookback <= 0 {
+		c.Lookback = 2 * time.Minute
+	}
+	if c.TextWorkers <= 0 {
+		c.TextWorkers = 8
+	}
+	return c
+}
+
+// Log keys.
+const (
+	logKeyCode    = "code"
+	logKeyVersion = "version"
+	logKeyPath    = "path"
+	logKeyErr     = "err"
+	logKeyCount   = "count"
+)
+
+// Index is an open search index. It is safe for concurrent use: searches run
+// in parallel; writes are serialized.
+type Index struct {
+	root string
+	cfg  Config
+	log  *slog.Logger
+	lock *os.File
+
+	mu     sync.RWMutex // guards bi, sub, closed
+	bi     bleve.Index
+	sub    string // active subfolder name
+	closed bool
+
+	wmu  sync.Mutex // serializes batches and the rebuild swap
+	cmu  sync.Mutex // serializes CatchUp runs and the rebuild's final catch-up
+	text analysis.Analyzer
+}
+
+// Open opens the index in folder path, creating it when missing. When another
+// holder has it open, Open fails within cfg.LockTimeout with an error
+// wrapping ErrLocked. Left-overs of an interrupted Rebuild are removed.
+//
+// An index whose files were damaged may open empty without an error (a
+// property of bleve's scorch): call Check to compare it with the store.
+func Open(path string, cfg Config) (*Index, error) {
+	cfg = cfg.withDefaults()
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	lock, err := lockDir(path, cfg.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{root: path, cfg: cfg, log: cfg.Logger, lock: lock}
+	sub, err := readCurrent(path)
+	if err != nil {
+		unlockDir(lock)
+		return nil, err
+	}
+	var bi bleve.Index
+	if sub != "" {
+		bi, err = openBleve(filepath.Join(path, sub), cfg)
+		if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
+			ix.log.Warn("index folder named by CURRENT is missing; starting empty", logKeyPath, sub)
+			sub = ""
+		} else if err != nil {
+			unlockDir(lock)
+			return nil, fmt.Errorf("open index %s: %w", path, mapErr(err))
+		}
+	}
+	if sub == "" {
+		sub, bi, err = createSub(path, cfg)
+		if err == nil {
+			err = writeCurrent(path, sub)
+		}
+		if err != nil {
+			unlockDir(lock)
+			return nil, fmt.Errorf("create index %s: %w", path, err)
+		}
+	}
+	ix.bi, ix.sub = bi, sub
+	ix.text = bi.Mapping().AnalyzerNamed(AnalyzerName)
+	if ix.text == nil {
+		_ = ix.Close()
+		return nil, fmt.Errorf("open index %s: analyzer %s missing from mapping", path, AnalyzerName)
+	}
+	ix.removeLeftovers()
+	return ix, nil
+}
+
+// Close closes the index and releases the lock. Writes not flushed by an
+// Indexer are lost (they are redone by CatchUp: versions are recorded in the
+// same batch as the pages).
+func (ix *Index) Close() error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return nil
+	}
+	ix.closed = true
+	err := ix.bi.Close()
+	if e := unlockDir(ix.lock); err == nil {
+		err = e
+	}
+	if err != nil {
+		return fmt.Errorf("close index: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Path returns the index folder.
+func (ix *Index) Path() string { return ix.root }
+
+// DocCount returns the number of pages in the index.
+func (ix *Index) DocCount() (int, error) {
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	n, err := bi.DocCount()
+	return int(n), mapErr(err)
+}
+
+// acquire returns the active bleve index for reading, holding off a swap
+// until release is called.
+func (ix *Index) acquire() (bleve.Index, func(), error) {
+	ix.mu.RLock()
+	if ix.closed {
+		ix.mu.RUnlock()
+		return nil, nil, ErrClosed
+	}
+	return ix.bi, ix.mu.RUnlock, nil
+}
+
+func openBleve(dir string, cfg Config) (bleve.Index, error) {
+	return bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String()})
+}
+
+// createSub creates a new empty bleve index in a fresh subfolder of root.
+func createSub(root string, cfg Config) (string, bleve.Index, error) {
+	m, err := newMapping()
+	if err != nil {
+		return "", nil, err
+	}
+	sub := "idx-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	bi, err := bleve.NewUsing(filepath.Join(root, sub), m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
+		map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String()})
+	if err != nil {
+		return "", nil, mapErr(err)
+	}
+	return sub, bi, nil
+}
+
+// readCurrent returns the subfolder named by root/CURRENT, or "".
+func readCurrent(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "CURRENT"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read index CURRENT: %w", err)
+	}
+	sub := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(sub, "idx-") || strings.ContainsAny(sub, `/\`) {
+		return "", fmt.Errorf("index CURRENT names %q: %w", sub, ErrOutOfSync)
+	}
+	return sub, nil
+}
+
+// writeCurrent atomically points root/CURRENT at sub: temp file, fsync,
+// rename, fsync the folder.
+func writeCurrent(root, sub string) error {
+	tmp := filepath.Join(root, "CURRENT.tmp")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err = f.WriteString(sub + "\n"); err == nil {
+		err = f.Sync()
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(root, "CURRENT"))
+	}
+	if err != nil {
+		return fmt.Errorf("write index CURRENT: %w", err)
+	}
+	if d, err := os.Open(root); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// removeLeftovers deletes subfolders other than the active one (an
+// interrupted rebuild, or the old index after a swap).
+func (ix *Index) removeLeftovers() {
+	entries, err := os.ReadDir(ix.root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "idx-") && e.Name() != ix.sub {
+			p := filepath.Join(ix.root, e.Name())
+			if err := os.RemoveAll(p); err != nil {
+				ix.log.Warn("remove old index folder", logKeyPath, p, logKeyErr, err)
+			} else {
+				ix.log.Info("removed old index folder", logKeyPath, p)
+			}
+		}
+	}
+	_ = os.Remove(filepath.Join(ix.root, "CURRENT.tmp"))
+}
+
+// mapErr maps bleve's and bolt's errors to this package's sentinels.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bleve.ErrorIndexClosed):
+		return fmt.Errorf("%w: %v", ErrClosed, err)
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("%w: %v", ErrLocked, err)
+	case errors.Is(err, bleve.ErrorIndexMetaCorrupt):
+		return fmt.Errorf("%w: %v", ErrOutOfSync, err)
+	}
+	return err
+}

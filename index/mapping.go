@@ -1,0 +1,192 @@
+package index
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"hoso/domain"
+)
+
+// Index fields. Every index document is one page and carries its dossier's
+// and document's fields, so a query on any of them finds pages.
+const (
+	fCode      = "code"      // keyword, canonical upper case; stored, doc values (sort, count)
+	fName      = "name"      // subject full name, text; stored
+	fBirth     = "birth"     // birth date, datetime
+	fHometown  = "hometown"  // text
+	fUnit      = "unit"      // keyword; stored
+	fUnitText  = "unit_text" // unit as text, for words in unit:
+	fClass     = "class"     // dossier classification keyword; stored
+	fLevel     = "level"     // effective level number (dossier or document, stricter)
+	fDoc       = "doc"       // document id, keyword; stored
+	fKind      = "kind"      // document kind keyword; stored
+	fTitle     = "title"     // document title, text; stored
+	fDate      = "date"      // document date, datetime; stored, doc values (sort)
+	fYear      = "year"      // document year, number
+	fPage      = "page"      // page number; stored
+	fTextKey   = "text_key"  // OCRResult key; stored only
+	fConf      = "conf"      // mean OCR confidence; stored only
+	fFlags     = "flags"     // page flags, keyword
+	fText      = "text"      // page text: stored, term vectors (snippets, boxes)
+	fFacetPref = "f_"        // prefix of the facet fields: "<value>\x1f<CODE>"
+)
+
+// Facet names as returned in Response.Facets.
+const (
+	FacetUnit           = "unit"
+	FacetKind           = "kind"
+	FacetClassification = "classification"
+	FacetBirthDecade    = "birth_decade"
+	FacetDocYear        = "doc_year"
+)
+
+// facetNames lists the facets in a stable order.
+var facetNames = []string{FacetUnit, FacetKind, FacetClassification, FacetBirthDecade, FacetDocYear}
+
+// facetSep separates a facet value from the dossier code in a facet field,
+// so a terms facet yields (value, dossier) pairs and counts dossiers.
+const facetSep = "\x1f"
+
+// storedFields are loaded for the page hits that are returned.
+var storedFields = []string{fCode, fName, fUnit, fClass, fDoc, fKind, fTitle, fDate, fPage, fTextKey, fConf, fText}
+
+// newMapping returns the lean mapping: one static document type, no _all, no
+// dynamic fields, and storage, term vectors and doc values only where a
+// feature needs them.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := mapping.NewIndexMapping()
+	if err := addAnalyzer(im); err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
+	im.DefaultAnalyzer = AnalyzerName
+	im.IndexDynamic, im.StoreDynamic, im.DocValuesDynamic = false, false, false
+
+	dm := mapping.NewDocumentStaticMapping()
+	dm.Dynamic = false
+	dm.AddSubDocumentMapping("_all", mapping.NewDocumentDisabledMapping())
+	add := func(name string, fm *mapping.FieldMapping) {
+		fm.IncludeInAll = false
+		dm.AddFieldMappingsAt(name, fm)
+	}
+	text := func(store, vectors bool) *mapping.FieldMapping {
+		fm := mapping.NewTextFieldMapping()
+		fm.Analyzer = AnalyzerName
+		fm.Store, fm.IncludeTermVectors, fm.DocValues = store, vectors, false
+		return fm
+	}
+	kw := func(store, docValues bool) *mapping.FieldMapping {
+		fm := mapping.NewKeywordFieldMapping()
+		fm.Analyzer = keyword.Name
+		fm.Store, fm.IncludeTermVectors, fm.DocValues = store, false, docValues
+		return fm
+	}
+	num := func(index, store, docValues bool) *mapping.FieldMapping {
+		fm := mapping.NewNumericFieldMapping()
+		fm.Index, fm.Store, fm.DocValues = index, store, docValues
+		return fm
+	}
+	date := func(store, docValues bool) *mapping.FieldMapping {
+		fm := mapping.NewDateTimeFieldMapping()
+		fm.Store, fm.DocValues = store, docValues
+		return fm
+	}
+	add(fCode, kw(true, true))
+	add(fName, text(true, true)) // term vectors: positions for phrases
+	add(fBirth, date(false, false))
+	add(fHometown, text(false, true))
+	add(fUnit, kw(true, false))
+	add(fUnitText, text(false, true))
+	add(fClass, kw(true, false))
+	add(fLevel, num(true, false, false))
+	add(fDoc, kw(true, false))
+	add(fKind, kw(true, false))
+	add(fTitle, text(true, true))
+	add(fDate, date(true, true))
+	add(fYear, num(true, false, false))
+	add(fPage, num(false, true, false))
+	stored := kw(true, false)
+	stored.Index = false
+	add(fTextKey, stored)
+	add(fConf, num(false, true, false))
+	add(fFlags, kw(false, false))
+	add(fText, text(true, true))
+	for _, f := range facetNames {
+		add(fFacetPref+f, kw(false, true))
+	}
+	im.DefaultMapping = dm
+	return im, im.Validate()
+}
+
+// pageID is the index document id of a page: CODE/docID/pN.
+func pageID(code, docID string, page int) string {
+	return code + "/" + docID + "/p" + strconv.Itoa(page)
+}
+
+// codeOfID returns the dossier code of a page id.
+func codeOfID(id string) string {
+	c, _, _ := strings.Cut(id, "/")
+	return c
+}
+
+// pageDocument builds the index document of one page. The page's Text may be
+// nil (blank page, or not loaded): the page is then indexed without text.
+func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) map[string]interface{} {
+	eff := d.Effective(doc)
+	m := map[string]interface{}{
+		fCode:     d.Code,
+		fName:     d.Subject.FullName,
+		fHometown: d.Subject.Hometown,
+		fUnit:     d.Unit,
+		fUnitText: d.Unit,
+		fClass:    string(d.Classification),
+		fLevel:    eff.Level(),
+		fDoc:      doc.ID,
+		fKind:     string(doc.Kind),
+		fTitle:    doc.Title,
+		fPage:     p.Number,
+		fTextKey:  p.TextKey,
+		fConf:     p.MeanConfidence,
+	}
+	if len(p.Flags) > 0 {
+		m[fFlags] = p.Flags
+	}
+	if p.Text != nil {
+		m[fText] = p.Text.Text
+	}
+	facet := func(name, value string) {
+		if value != "" {
+			m[fFacetPref+name] = value + facetSep + d.Code
+		}
+	}
+	facet(FacetUnit, d.Unit)
+	facet(FacetKind, string(doc.Kind))
+	facet(FacetClassification, string(d.Classification))
+	if b := d.Subject.BirthDate; !b.IsZero() {
+		m[fBirth] = b.Time
+		facet(FacetBirthDecade, strconv.Itoa(b.Year()/10*10)+"s")
+	}
+	if dt := doc.Date; !dt.IsZero() {
+		m[fDate] = dt.Time
+		m[fYear] = dt.Year()
+		facet(FacetDocYear, strconv.Itoa(dt.Year()))
+	}
+	return m
+}
+
+// parseStoredDate reads a datetime field value as returned in hit fields.
+func parseStoredDate(v interface{}) domain.Date {
+	s, _ := v.(string)
+	if s == "" {
+		return domain.Date{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return domain.Date{}
+	}
+	return domain.Date{Time: t.UTC()}
+}
