@@ -303,6 +303,8 @@ func runTool(ctx context.Context, path string, page int, name string, args ...st
 		return nil, toolMissing(name, err)
 	case strings.Contains(stderr.String(), "Incorrect password"):
 		return nil, newErr(path, page, ErrEncrypted, "the PDF needs a password to open")
+	case strings.Contains(stderr.String(), "Invalid page count 0"):
+		return nil, newErr(path, page, ErrNoPages, "the PDF has no pages")
 	}
 	return nil, newErr(path, page, ErrCorrupt, "%s: %s", name, stderr.firstLine(err.Error()))
 }
