@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"hoso/ingest/ocr"
 )
 
 // Exit codes.
@@ -67,16 +69,12 @@ var registered []*command
 func register(c *command) { registered = append(registered, c) }
 
 func main() {
-	prepareProcess()
+	ocr.EnsureThreadLimit() // before anything else: it may re-execute the binary
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
-
-// prepareProcess is replaced by files that need process-wide set-up before
-// anything runs (the OCR engine's thread limit).
-var prepareProcess = func() {}
 
 // run executes the command line args and returns the exit code.
 func run(ctx context.Context, env *Env, args []string) int {
