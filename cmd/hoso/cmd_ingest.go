@@ -209,4 +209,3 @@ func (r *failureReport) Close() error {
 	}
 	return nil
 }
-
