@@ -205,7 +205,13 @@ func (p *Pipeline) processPage(ctx context.Context, pg decode.Page, sha, setting
 	r.Image, r.Width, r.Height = imgKey, b.Dx(), b.Dy()
 	r.CreatedAt = time.Now().UTC()
 	r.CreatedBy = p.cfg.User
-	if _, err := arch.PutText(ctx, sha, pg.Number, settingsID, r); err != nil {
+	if _, err := arch.PutText(ctx, sha, pg.Number, settingsID, r); errors.Is(err, storage.ErrConflict) {
+		// Another ingest of the same bytes with the same settings stored
+		// this page first: its result is the page's text.
+		if r, err = arch.LoadText(ctx, textKey); err != nil {
+			return domain.Page{}, nil, false, err
+		}
+	} else if err != nil {
 		return domain.Page{}, nil, false, err
 	}
 	return pageSummary(pg.Number, textKey, r), r, false, nil

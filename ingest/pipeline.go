@@ -171,6 +171,7 @@ func (p *Pipeline) Ingest(ctx context.Context, spec *Spec) (*domain.Dossier, err
 				return nil
 			}
 			docs[i] = r
+			p.count(func(s *Stats) { s.Documents++ })
 			return nil
 		})
 	}

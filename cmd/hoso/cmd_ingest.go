@@ -133,7 +133,7 @@ func runIngest(ctx context.Context, env *Env, o *ingestOptions, paths []string) 
 	}
 	st, runErr := p.Run(ctx, specs)
 	bar.Done()
-	fmt.Fprintf(env.Stdout, "dossiers: %d ingested (%d changed), %d failed\n", st.Dossiers, st.Changed, st.DossiersFailed+len(errs))
+	fmt.Fprintf(env.Stdout, "dossiers: %d ingested (%d changed), %d failed; documents: %d, %d failed\n", st.Dossiers, st.Changed, st.DossiersFailed+len(errs), st.Documents, st.FilesFailed)
 	fmt.Fprintf(env.Stdout, "pages: %d OCR'd, %d reused (already done), %d from text layers, %d blank\n", st.PagesOCR, st.PagesReused, st.PagesTextLayer, st.PagesBlank)
 	if n := rep.count(); n > 0 {
 		fmt.Fprintf(env.Stdout, "failures: %d (listed in %s)\n", n, rep.path)
