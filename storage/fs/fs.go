@@ -318,10 +318,14 @@ func (s *Store) mkdirs(dir string) error {
 		if errors.Is(err, iofs.ErrExist) {
 			continue
 		}
-		if errors.Is(err, syscall.ENOTDIR) {
-			return collision(dir)
-		}
 		if err != nil {
+			// os.Root reports a file in the path as "not a directory",
+			// not always as ENOTDIR: look.
+			for j := range i + 1 {
+				if fi, lerr := s.root.Lstat(strings.Join(segs[:j+1], "/")); lerr == nil && !fi.IsDir() {
+					return collision(dir)
+				}
+			}
 			return mapErr(err)
 		}
 		if err := s.syncDir(path.Dir(d)); err != nil {

@@ -216,3 +216,17 @@ func TestConcurrentPutDelete(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCollisionDeep: a file deep in the path of a new key.
+func TestCollisionDeep(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	storage.PutBytes(ctx, s, "x/y", []byte("x"), storage.PutOptions{})
+	for _, key := range []string{"x/y/z/w", "x/y/z/w/v"} {
+		for _, ifAbsent := range []bool{false, true} {
+			if _, err := storage.PutBytes(ctx, s, key, []byte("y"), storage.PutOptions{IfAbsent: ifAbsent}); !errors.Is(err, storage.ErrInvalidKey) {
+				t.Errorf("put %s: %v, want ErrInvalidKey", key, err)
+			}
+		}
+	}
+}

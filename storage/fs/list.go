@@ -5,6 +5,7 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"iter"
+	"os"
 	"slices"
 	"strings"
 
@@ -66,7 +67,17 @@ func (w *walker) walk(dir string) error {
 	if dir != "" {
 		name, keyPrefix = dir, dir+"/"
 	}
-	entries, err := w.readDir(name)
+	d, err := w.s.root.OpenRoot(name)
+	if err != nil {
+		// Missing, or a file (os.Root's "not a directory" is no ENOTDIR):
+		// nothing to list there.
+		if fi, lerr := w.s.root.Lstat(name); isNotExist(lerr) || lerr == nil && !fi.IsDir() {
+			return nil
+		}
+		return err
+	}
+	defer d.Close()
+	entries, err := readDir(d)
 	if isNotExist(err) {
 		return nil
 	}
@@ -99,7 +110,7 @@ func (w *walker) walk(dir string) error {
 		if k <= w.startAfter || !strings.HasPrefix(k, w.prefix) {
 			continue
 		}
-		info, ok, err := w.stat(k)
+		info, ok, err := stat(d, e.name, k)
 		if err != nil {
 			return err
 		}
@@ -111,14 +122,14 @@ func (w *walker) walk(dir string) error {
 	return nil
 }
 
-// readDir returns the entries of folder name sorted in key order.
-func (w *walker) readDir(name string) ([]entry, error) {
-	d, err := w.s.root.Open(name)
+// readDir returns the entries of folder d sorted in key order.
+func readDir(d *os.Root) ([]entry, error) {
+	f, err := d.Open(".")
 	if err != nil {
 		return nil, err
 	}
-	des, err := d.ReadDir(-1)
-	d.Close()
+	des, err := f.ReadDir(-1)
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +137,7 @@ func (w *walker) readDir(name string) ([]entry, error) {
 	for _, de := range des {
 		isDir := de.IsDir()
 		if de.Type()&iofs.ModeSymlink != 0 {
-			fi, err := w.s.root.Stat(name + "/" + de.Name())
+			fi, err := d.Stat(de.Name())
 			if err != nil {
 				continue
 			}
@@ -142,10 +153,10 @@ func (w *walker) readDir(name string) ([]entry, error) {
 	return entries, nil
 }
 
-// stat returns the info of the object under key; ok is false when it
-// vanished since its folder was read.
-func (w *walker) stat(key string) (storage.ObjectInfo, bool, error) {
-	f, err := w.s.root.Open(key)
+// stat returns the info of the object in file name of folder d, under key;
+// ok is false when it vanished since its folder was read.
+func stat(d *os.Root, name, key string) (storage.ObjectInfo, bool, error) {
+	f, err := d.Open(name)
 	if isNotExist(err) {
 		return storage.ObjectInfo{}, false, nil
 	}
