@@ -7,6 +7,10 @@
 //	pages/<aa>/<sha256>/p<NNNN>/<text-id>.json    OCRResult of that page (one per OCR run or correction)
 //	dossiers/<CODE>/v<NNNNNNNN>.json              manifest versions, create-only; the highest is current
 //	journal/<nanos 20 digits>-<CODE>-v<NNNNNNNN>  change journal: one entry per manifest commit
+//	audit/<seq 16 digits>.json                    audit log entries, hash-chained, create-only
+//	audit-segments/<first>-<last>.jsonl           sealed runs of audit entries (see package audit)
+//	users/<name>.json                             user accounts (see package auth)
+//	jobs/<id>.json                                ingest job status
 //
 // <aa> is the first two hex digits of the SHA-256, keeping listings of one
 // prefix small. Everything but the manifests is written before the manifest
@@ -28,7 +32,25 @@ const (
 	PrefixPages     = "pages/"
 	PrefixDossiers  = "dossiers/"
 	PrefixJournal   = "journal/"
+	PrefixAudit     = "audit/"
+	PrefixAuditSeg  = "audit-segments/"
+	PrefixUsers     = "users/"
+	PrefixJobs      = "jobs/"
 )
+
+// AuditEntryKey is where audit entry seq (1-based) is stored.
+func AuditEntryKey(seq uint64) string { return fmt.Sprintf("%s%016d.json", PrefixAudit, seq) }
+
+// AuditSegmentKey is where the sealed audit entries first..last are stored.
+func AuditSegmentKey(first, last uint64) string {
+	return fmt.Sprintf("%s%016d-%016d.jsonl", PrefixAuditSeg, first, last)
+}
+
+// UserKey is where the account of the user with this (validated) name is stored.
+func UserKey(name string) string { return PrefixUsers + name + ".json" }
+
+// JobKey is where the status of ingest job id is stored.
+func JobKey(id string) string { return PrefixJobs + id + ".json" }
 
 // OriginalKey is where the original with this SHA-256 (hex) is stored.
 func OriginalKey(sha string) string {
