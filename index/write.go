@@ -222,7 +222,10 @@ func (w *Indexer) Flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("index batch: %w", mapErr(err))
 	}
-	w.batch.Reset()
+	// a new batch rather than Reset: scorch may still be ranging over the
+	// old batch's map in a goroutine when Batch returns (a data race the
+	// race detector reports in bleve v2.6.3)
+	w.batch = nil
 	w.ops = 0
 	clear(w.pending)
 	return nil
