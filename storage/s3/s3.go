@@ -358,7 +358,8 @@ func mapErr(ctx context.Context, err error) error {
 	case resp.Code == "XMinioStorageFull":
 		return fmt.Errorf("%w: %w", storage.ErrNoSpace, err)
 	case resp.StatusCode >= 500, resp.StatusCode == 429, resp.StatusCode == 408,
-		resp.Code == "SlowDown", resp.Code == "RequestTimeout", resp.Code == "XMinioServerNotInitialized":
+		resp.Code == "SlowDown", resp.Code == "RequestTimeout", resp.Code == "XMinioServerNotInitialized",
+		resp.Code == "ConditionalRequestConflict": // AWS: a concurrent conditional write; try again
 		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 	}
 	var ne net.Error
