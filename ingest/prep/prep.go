@@ -56,7 +56,7 @@ func (c Config) withDefaults() Config {
 
 // Page is a prepared page.
 type Page struct {
-	Image   *image.Gray // ready for OCR (scaled, deskewed); origin (0,0)
+	Image   *image.Gray // ready for OCR (despeckled, scaled, deskewed); origin (0,0)
 	DPI     float64     // after scaling; 300 (the assumed value) when unknown
 	Blank   bool        // no ink beyond scanner noise: skip OCR
 	SkewDeg float64     // detected skew, counter-clockwise positive; corrected when Deskew is set
@@ -80,11 +80,11 @@ var ErrImage = errors.New("unusable page image")
 // 30, or implying a page longer than 20 inches) are taken as 300 dpi and
 // flag nothing. Pages below cfg.MinDPI are flagged low-resolution and
 // upsampled to cfg.TargetDPI (at most 4×); pages above cfg.MaxDPI are
-// downsampled to cfg.TargetDPI. A blank page is flagged and returned
-// without skew correction. Otherwise, with cfg.Deskew, the skew is measured
-// (±7°), flagged when at least cfg.SkewFlagDeg, and corrected when at least
-// 0.1°. img is never modified; Page.Image may be img itself when nothing
-// changed.
+// downsampled to cfg.TargetDPI. Single-pixel specks are removed first (see
+// despeckle). A blank page is flagged and returned without skew
+// correction. Otherwise, with cfg.Deskew, the skew is measured (±7°),
+// flagged when at least cfg.SkewFlagDeg, and corrected when at least 0.1°.
+// img is never modified: Page.Image is a new image.
 func Prepare(img *image.Gray, dpi float64, cfg Config) (Page, error) {
 	cfg = cfg.withDefaults()
 	if img == nil || img.Bounds().Empty() {
@@ -94,7 +94,7 @@ func Prepare(img *image.Gray, dpi float64, cfg Config) (Page, error) {
 	if b.Dx()*b.Dy() > MaxInputPixels {
 		return Page{}, fmt.Errorf("%w: %dx%d pixels exceeds %d", ErrImage, b.Dx(), b.Dy(), MaxInputPixels)
 	}
-	p := Page{Image: compact(img), DPI: dpi}
+	p := Page{Image: despeckle(compact(img)), DPI: dpi}
 	long := float64(max(b.Dx(), b.Dy()))
 	if dpi < 30 || long/dpi > 20 {
 		p.DPI = assumedDPI
