@@ -226,8 +226,8 @@ func TestInputValidation(t *testing.T) {
 	for _, img := range []*image.Gray{
 		nil,
 		image.NewGray(image.Rect(0, 0, 5, 5)),
-		{Rect: image.Rect(0, 0, 40000, 20)},  // too wide for Tesseract
-		{Rect: image.Rect(0, 0, 100, 100)},   // no pixels behind the bounds
+		{Rect: image.Rect(0, 0, 40000, 20)},   // too wide for Tesseract
+		{Rect: image.Rect(0, 0, 100, 100)},    // no pixels behind the bounds
 		{Rect: image.Rect(0, 0, 20000, 9000)}, // too many pixels
 	} {
 		if _, err := p.Process(context.Background(), Input{Image: img}); !errors.Is(err, ErrInput) {
