@@ -181,4 +181,3 @@ func TestNotRegularFile(t *testing.T) {
 		t.Errorf("missing file: %v (want a plain error)", err)
 	}
 }
-
