@@ -277,3 +277,33 @@ func TestLimitsWithDefaults(t *testing.T) {
 		t.Errorf("%+v", l)
 	}
 }
+
+// TestBornDigitalPDF: visible text, no image: rendered at RenderDPI, text
+// layer with boxes where the text was set.
+func TestBornDigitalPDF(t *testing.T) {
+	b := fixtures.BornDigitalPDF([][]string{
+		{"Ho va ten: Nguyen Van Thanh", "Que quan: Ha Tinh"},
+		{"short"},
+	})
+	_, pages := collect(t, write(t, "office.pdf", b), Limits{RenderDPI: 100})
+	if len(pages) != 2 {
+		t.Fatalf("%d pages", len(pages))
+	}
+	p := pages[0]
+	if r := p.Image.Rect; r.Dx() != 827 || r.Dy() != 1170 || math.Abs(p.DPI-100) > 0.5 {
+		t.Errorf("got %v at %v dpi", r, p.DPI)
+	}
+	if p.Text == nil || p.Text.Text != "Ho va ten: Nguyen Van Thanh\nQue quan: Ha Tinh" {
+		t.Fatalf("text layer %+v", p.Text)
+	}
+	w := p.Text.Words[0] // "Ho" at x = 1 in, baseline 84 pt from the top
+	if w.Text != "Ho" || abs(w.X0-100) > 2 || w.Y0 < 100 || w.Y1 > 125 || !hasInk(p.Image, image.Rect(w.X0, w.Y0, w.X1, w.Y1)) {
+		t.Errorf("first word %+v", w)
+	}
+	if last := p.Text.Words[len(p.Text.Words)-1]; last.Text != "Tinh" || last.Start != len(p.Text.Text)-4 {
+		t.Errorf("last word %+v", last)
+	}
+	if pages[1].Text != nil {
+		t.Errorf("page 2 has %d characters, below MinTextChars, yet a text layer", len("short"))
+	}
+}
