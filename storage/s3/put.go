@@ -89,10 +89,21 @@ func (s *Store) compareExisting(ctx context.Context, key, sum string) (storage.O
 // prepare returns what to upload and the content's digest; cleanup releases
 // a spool.
 func (s *Store) prepare(ctx context.Context, r io.Reader, size int64, want string) (body io.Reader, sum string, cleanup func(), err error) {
-	nop := func() {}
-	if want != "" {
-		return newCheckReader(ctx, r, size, want), want, nop, nil
+	if want != "" && size > s.cfg.SpoolMem {
+		return newCheckReader(ctx, r, size, want), want, func() {}, nil
 	}
+	body, sum, cleanup, err = s.prepareKnown(ctx, r, size)
+	if err == nil && want != "" && sum != want {
+		cleanup()
+		return nil, "", nil, fmt.Errorf("%w: content has sha256 %s, expected %s", storage.ErrChecksum, sum, want)
+	}
+	return body, sum, cleanup, err
+}
+
+// prepareKnown learns the digest before the upload: by reading a seekable
+// reader twice, or by spooling.
+func (s *Store) prepareKnown(ctx context.Context, r io.Reader, size int64) (body io.Reader, sum string, cleanup func(), err error) {
+	nop := func() {}
 	if sk, ok := r.(io.Seeker); ok {
 		if start, err := sk.Seek(0, io.SeekCurrent); err == nil {
 			sum, err := hashExactly(ctx, r, size, io.Discard)

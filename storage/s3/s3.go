@@ -10,7 +10,8 @@
 // multipart uploads only have a composite one. Metadata travels in the PUT
 // headers, before the body, so Put must know the digest before it uploads:
 //
-//   - PutOptions.SHA256 given: the content streams straight up. A reader
+//   - PutOptions.SHA256 given and content over Config.SpoolMem (smaller
+//     content takes the ways below): the content streams straight up. A reader
 //     between hashes it and, before handing over the last byte, checks digest
 //     and length; on a mismatch it fails the read, so the server never gets
 //     a complete body and stores nothing (a multipart upload is aborted).

@@ -221,3 +221,41 @@ func TestCredentialsFromEnv(t *testing.T) {
 		t.Errorf("from AWS_*: %q %q", c.AccessKey, c.SecretKey)
 	}
 }
+
+// TestStreamedPutChecks: with the digest given, large content streams
+// straight to the server (single PUT or multipart); a wrong digest or length
+// is caught before the last byte goes out, so nothing is stored.
+func TestStreamedPutChecks(t *testing.T) {
+	srv := miniotest.Start(t)
+	s := newStoreOn(t, srv, s3.Config{SpoolMem: 1 << 20})
+	const n = 9 << 20 // one PUT; over PartSize (16 MiB) with IfAbsent still one PUT
+	content := bytes.Repeat([]byte("0123456789abcdef"), n/16)
+	good := storage.SHA256Hex(content)
+	bad := storage.SHA256Hex([]byte("other"))
+	cases := []struct {
+		name string
+		r    func() io.Reader
+		size int64
+		sha  string
+	}{
+		{"wrong sha", func() io.Reader { return io.MultiReader(bytes.NewReader(content)) }, n, bad},
+		{"longer", func() io.Reader { return io.MultiReader(bytes.NewReader(content), strings.NewReader("x")) }, n, good},
+		{"shorter", func() io.Reader { return io.MultiReader(bytes.NewReader(content[:n-1])) }, n, good},
+		{"wrong sha multipart", func() io.Reader { return io.MultiReader(bytes.NewReader(content), bytes.NewReader(content)) }, 2 * n, bad},
+	}
+	for _, c := range cases {
+		for _, ifAbsent := range []bool{false, true} {
+			key := fmt.Sprintf("%s/%v", strings.ReplaceAll(c.name, " ", "-"), ifAbsent)
+			_, err := s.Put(t.Context(), key, c.r(), c.size, storage.PutOptions{SHA256: c.sha, IfAbsent: ifAbsent})
+			if err == nil {
+				t.Errorf("%s: no error", key)
+			}
+			if _, err := s.Stat(t.Context(), key); !errors.Is(err, storage.ErrNotExist) {
+				t.Errorf("%s: stored anyway (%v)", key, err)
+			}
+		}
+	}
+	if _, err := s.Put(t.Context(), "good", io.MultiReader(bytes.NewReader(content)), n, storage.PutOptions{SHA256: good}); err != nil {
+		t.Fatalf("good put: %v", err)
+	}
+}

@@ -233,6 +233,11 @@ func testSHA256Mismatch(t *testing.T, s storage.Store) {
 			}
 		}
 	}
+	// Empty content: there is no last byte to hold back.
+	if _, err := s.Put(ctx(t), "sha/empty", streamOnly{strings.NewReader("")}, 0, storage.PutOptions{SHA256: wrong}); !errors.Is(err, storage.ErrChecksum) {
+		t.Errorf("put empty with wrong sha: %v, want ErrChecksum", err)
+	}
+	mustNotExist(t, s, "sha/empty")
 	mustNotExist(t, s, "sha/new")
 	mustRead(t, s, "sha/existing", old)
 	// A large streamed object with a wrong digest stores nothing either.
