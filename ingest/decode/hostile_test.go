@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"strings"
 	"testing"
+	"time"
 
 	"hoso/internal/fixtures"
 )
@@ -179,5 +180,15 @@ func TestNotRegularFile(t *testing.T) {
 	var e *Error
 	if err == nil || errors.As(err, &e) {
 		t.Errorf("missing file: %v (want a plain error)", err)
+	}
+}
+
+// TestTimeout: a Poppler run beyond Limits.Timeout is not an input fault.
+func TestTimeout(t *testing.T) {
+	b := must[[]byte](t)(fixtures.ImagePDF(barsPages(t)[:1], testDPI, fixtures.PDFFlate))
+	_, err := Open(write(t, "a.pdf", b), Limits{Timeout: time.Nanosecond})
+	var e *Error
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &e) {
+		t.Errorf("got %v, want a plain error wrapping context.DeadlineExceeded", err)
 	}
 }
