@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -40,7 +39,7 @@ func (p *Pipeline) processFile(ctx context.Context, code string, f FileSpec, set
 	}
 	res := &fileResult{Spec: f, Texts: map[int]*domain.OCRResult{}}
 	res.Doc = domain.Document{Kind: f.Kind, Title: f.Title, Date: f.Date, Classification: f.Classification,
-		Original: domain.Original{Key: archive.OriginalKey(sha), SHA256: sha, Size: size, Filename: filepath.Base(f.Path)}}
+		Original: domain.Original{Key: archive.OriginalKey(sha), SHA256: sha, Size: size, Filename: f.FileName()}}
 	if res.Doc.Title == "" {
 		res.Doc.Title = res.Doc.Original.Filename
 	}

@@ -29,6 +29,7 @@ type Spec struct {
 // FileSpec is one file to ingest as a document.
 type FileSpec struct {
 	Path           string // on disk
+	Name           string // the original file name when Path is a temporary copy (uploads); "" = base of Path
 	Kind           domain.DocumentKind
 	Title          string
 	Date           domain.Date
@@ -316,4 +317,12 @@ func (s *Spec) CheckFiles() error {
 		}
 	}
 	return nil
+}
+
+// FileName is the name the document's original is known by.
+func (f FileSpec) FileName() string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return filepath.Base(f.Path)
 }
