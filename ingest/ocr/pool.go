@@ -43,6 +43,10 @@ const (
 // this, or when the words stand vertical.
 const osdBelow = 65
 
+// Below this many words Tesseract's OSD often cannot tell (it wants about
+// 50 letters); such a page is tried upside down instead.
+const osdMinWords = 40
+
 // Pool runs Tesseract on Config.Workers goroutines. Its methods are safe for
 // concurrent use.
 type Pool struct {
@@ -121,7 +125,6 @@ const (
 	logDir    = "dir"
 	logWorker = "worker"
 	logLang   = "lang"
-	logPage   = "page"
 	logPages  = "pages"
 )
 
@@ -129,16 +132,19 @@ const (
 // ctx.Err() wrapped if ctx ends first, ErrClosed once Close was called). A
 // page that is cancelled while Tesseract works on it returns at once; the
 // worker finishes the page and drops the result, as Tesseract cannot be
-// interrupted.
+// interrupted. in.Image is not modified and may be returned as
+// Result.Image.
 //
-// When orientation detection is on and the page looks wrong (mean
-// confidence below 65, or most words taller than wide, as when Tesseract
-// reads a page turned by 90° as vertical text), Tesseract's OSD is asked
-// for the orientation; when it finds the page turned, the turned-back page
-// is recognized again and kept if its confidence is no more than 5 points
-// lower (then FlagRotated is set). FlagLowConfidence is set when the mean
-// confidence is below Config.ReviewBelow, which includes pages where
-// nothing was recognized (confidence 0).
+// When orientation detection is on and the page has words but looks wrong
+// (mean confidence below 65, or most words taller than wide, as when
+// Tesseract reads a page turned by 90° as vertical text), Tesseract's OSD
+// is asked for the orientation (or, on a page of under 40 words where OSD
+// cannot tell, 180° is tried). The turned page is recognized again and kept
+// if its confidence is at most 5 points lower; then FlagRotated is set. An
+// upright page thus costs one recognition, a turned one two plus OSD.
+// FlagLowConfidence is set when the mean confidence is below
+// Config.ReviewBelow, which includes pages where nothing was recognized
+// (confidence 0).
 //
 // Errors wrap ErrInput, ErrLanguage, ErrEngine or ErrClosed, prefixed with
 // "ocr " and in.Label.
@@ -310,8 +316,12 @@ func (w *worker) run(j *job) (*Result, error) {
 		return nil, err
 	}
 	pg, orient := assemble(boxes), 0
-	if w.osd != nil && (pg.conf < osdBelow || sideways(pg.words)) && j.ctx.Err() == nil {
-		if deg, _, ok := w.osd.detect(img, int(j.in.DPI)); ok && deg != 0 {
+	if w.osd != nil && len(pg.words) > 0 && (pg.conf < osdBelow || sideways(pg.words)) && j.ctx.Err() == nil {
+		deg, _, ok := w.osd.detect(img, int(j.in.DPI))
+		if !ok && len(pg.words) <= osdMinWords {
+			deg = 180 // too little text for OSD: try upside down
+		}
+		if deg != 0 {
 			turned := prep.Rotate90(img, deg)
 			if e, err = w.engine(j.lang); err != nil { // may have been recycled
 				return nil, err
@@ -320,7 +330,7 @@ func (w *worker) run(j *job) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			if tp := assemble(boxes); tp.conf >= pg.conf-5 {
+			if tp := assemble(boxes); len(tp.words) > 0 && tp.conf >= pg.conf-5 {
 				pg, img, orient = tp, turned, deg
 			}
 		}
