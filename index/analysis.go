@@ -7,6 +7,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
@@ -23,6 +24,12 @@ const (
 	// AnalyzerName is the text analyzer: Unicode word segmentation (UAX #29),
 	// lower case, then FoldFilterName.
 	AnalyzerName = "hoso_vi"
+	// FoldOnlyFilterName is FoldFilterName without the original token.
+	FoldOnlyFilterName = "hoso_fold_only"
+	// ShingleAnalyzerName makes folded word pairs ("nguyen van", "van
+	// thanh") for the phrase pre-filter field.
+	ShingleAnalyzerName = "hoso_vi_pairs"
+	shingleFilterName   = "hoso_pairs"
 )
 
 func init() {
@@ -31,10 +38,27 @@ func init() {
 	}); err != nil {
 		panic(err)
 	}
+	if err := registry.RegisterTokenFilter(FoldOnlyFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return FoldFilter{FoldedOnly: true}, nil
+	}); err != nil {
+		panic(err)
+	}
 }
 
-// addAnalyzer registers the text analyzer in an index mapping.
+// addAnalyzer registers the text analyzers in an index mapping.
 func addAnalyzer(im *mapping.IndexMappingImpl) error {
+	if err := im.AddCustomTokenFilter(shingleFilterName, map[string]interface{}{
+		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ",
+	}); err != nil {
+		return err
+	}
+	if err := im.AddCustomAnalyzer(ShingleAnalyzerName, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unitok.Name,
+		"token_filters": []string{lowercase.Name, FoldOnlyFilterName, shingleFilterName},
+	}); err != nil {
+		return err
+	}
 	return im.AddCustomAnalyzer(AnalyzerName, map[string]interface{}{
 		"type":          custom.Name,
 		"tokenizer":     unitok.Name,
@@ -53,12 +77,16 @@ func addAnalyzer(im *mapping.IndexMappingImpl) error {
 // variant through the folded term. Letters of other scripts (Cyrillic,
 // Arabic, ...) are left as they are.
 //
+// With FoldedOnly set, only the folded token is emitted.
+//
 // FoldFilter has no state and is safe for concurrent use; it never modifies
 // the input's bytes in place.
-type FoldFilter struct{}
+type FoldFilter struct {
+	FoldedOnly bool
+}
 
 // Filter implements analysis.TokenFilter.
-func (FoldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
+func (ff FoldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 	out := make(analysis.TokenStream, 0, len(input)+len(input)/2)
 	for _, tok := range input {
 		if isASCII(tok.Term) {
@@ -71,8 +99,14 @@ func (FoldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 		}
 		orig := *tok
 		orig.Term = term
+		folded, changed := Fold(term)
+		if ff.FoldedOnly {
+			orig.Term = folded
+			out = append(out, &orig)
+			continue
+		}
 		out = append(out, &orig)
-		if folded, changed := Fold(term); changed {
+		if changed {
 			f := orig
 			f.Term = folded
 			out = append(out, &f)

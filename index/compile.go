@@ -28,6 +28,9 @@ var filterFields = map[string]string{
 // compiled is a parsed query turned into bleve queries.
 type compiled struct {
 	must, mustNot []query.Query
+	// should only adds score: the original (diacritic) words of phrases,
+	// so exact spellings rank first
+	should []query.Query
 	// fuzzyable tells whether an automatic fuzzy retry could change the
 	// result: there is a positive exact word or phrase.
 	fuzzyable bool
@@ -42,9 +45,12 @@ type compiler struct {
 func (c *compiler) compile(q *qparse.Query) (*compiled, error) {
 	out := &compiled{}
 	for _, cl := range q.Clauses {
-		bq, err := c.clause(cl)
+		bq, boosts, err := c.clause(cl)
 		if err != nil {
 			return nil, err
+		}
+		if !cl.Not {
+			out.should = append(out.should, boosts...)
 		}
 		if bq == nil {
 			continue // only punctuation: matches anything
@@ -61,7 +67,7 @@ func (c *compiler) compile(q *qparse.Query) (*compiled, error) {
 	return out, nil
 }
 
-func (c *compiler) clause(cl qparse.Clause) (query.Query, error) {
+func (c *compiler) clause(cl qparse.Clause) (query.Query, []query.Query, error) {
 	valuePos := cl.Pos
 	if cl.Not {
 		valuePos++
@@ -71,9 +77,19 @@ func (c *compiler) clause(cl qparse.Clause) (query.Query, error) {
 	}
 	switch cl.Field {
 	case "":
-		return c.text(cl, nil), nil
+		q, boosts := c.text(cl, nil)
+		return q, boosts, nil
 	case "name", "unit", "hometown", "title", "text":
-		return c.text(cl, []string{filterFields[cl.Field]}), nil
+		q, boosts := c.text(cl, []string{filterFields[cl.Field]})
+		return q, boosts, nil
+	}
+	q, err := c.filter(cl, valuePos)
+	return q, nil, err
+}
+
+// filter builds the query of a keyword or range filter.
+func (c *compiler) filter(cl qparse.Clause, valuePos int) (query.Query, error) {
+	switch cl.Field {
 	case "code":
 		return keywordQuery(fCode, strings.ToUpper(strings.TrimSpace(cl.Text)), cl.Prefix), nil
 	case "flag":
@@ -148,12 +164,19 @@ func (c *compiler) positions(text string) [][]string {
 }
 
 // text builds the query for a word or phrase on the given fields (nil: all
-// text fields, with their boosts).
-func (c *compiler) text(cl qparse.Clause, fields []string) query.Query {
+// text fields, with their boosts). A phrase is matched on the folded terms
+// only (half the positions to check, which is most of a phrase's cost); its
+// original words come back as optional boosts.
+func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query.Query) {
 	pos := c.positions(cl.Text)
 	if len(pos) == 0 {
-		return nil
+		return nil, nil
 	}
+	folded := make([][]string, len(pos))
+	for i, p := range pos {
+		folded[i] = p[len(p)-1:]
+	}
+	var boosts []query.Query
 	fuzzy := cl.Fuzzy
 	if fuzzy == 0 && c.autoFuzzy && !cl.Not && !cl.Prefix {
 		fuzzy = autoFuzziness(pos)
@@ -163,12 +186,23 @@ func (c *compiler) text(cl qparse.Clause, fields []string) query.Query {
 		var q query.Query
 		switch {
 		case len(pos) > 1 || cl.Phrase:
-			mp := query.NewMultiPhraseQuery(pos, field)
+			mp := query.NewMultiPhraseQuery(folded, field)
 			if fuzzy > 0 {
 				mp.SetFuzziness(fuzzy)
 			}
 			mp.SetBoost(boost)
 			q = mp
+			if field == fText && fuzzy == 0 {
+				q = withPairs(mp, folded)
+			}
+			for _, p := range pos {
+				if len(p) > 1 {
+					t := query.NewTermQuery(p[0])
+					t.SetField(field)
+					t.SetBoost(boost)
+					boosts = append(boosts, t)
+				}
+			}
 		default:
 			q = termAlternatives(field, pos[0], fuzzy, cl.Prefix, boost)
 		}
@@ -184,9 +218,9 @@ func (c *compiler) text(cl qparse.Clause, fields []string) query.Query {
 		}
 	}
 	if len(per) == 1 {
-		return per[0]
+		return per[0], boosts
 	}
-	return query.NewDisjunctionQuery(per)
+	return query.NewDisjunctionQuery(per), boosts
 }
 
 // termAlternatives matches one position: the original term or its folded
@@ -233,4 +267,23 @@ func autoFuzziness(pos [][]string) int {
 		return 1
 	}
 	return 2
+}
+
+// withPairs puts a conjunction of the phrase's folded word pairs, matched
+// as single terms of the text_pairs field, before the phrase: bleve's
+// conjunction advances the rarest pair first, so positions are only checked
+// on pages that have every pair. The pairs have zero boost: they filter, the
+// phrase scores.
+func withPairs(phrase query.Query, folded [][]string) query.Query {
+	if len(folded) < 2 {
+		return phrase
+	}
+	qs := []query.Query{phrase}
+	for i := 1; i < len(folded); i++ {
+		t := query.NewTermQuery(folded[i-1][0] + " " + folded[i][0])
+		t.SetField(fTextPairs)
+		t.SetBoost(0)
+		qs = append(qs, t)
+	}
+	return query.NewConjunctionQuery(qs)
 }

@@ -166,8 +166,6 @@ type loaded struct {
 // version through w, flushing at the end. It returns the codes that failed;
 // the error is for an index write that failed (which stops everything).
 func (ix *Index) syncCodes(ctx context.Context, arch *archive.Archive, w *Indexer, codes []string, progress func(done, total int)) (SyncStats, []string, error) {
-	var st SyncStats
-	var failed []string
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	jobs := make(chan string)
@@ -196,29 +194,70 @@ func (ix *Index) syncCodes(ctx context.Context, arch *archive.Archive, w *Indexe
 		}
 	}()
 	go func() { wg.Wait(); close(results) }()
-	done := 0
-	for r := range results {
-		done++
-		if progress != nil {
-			progress(done, len(codes))
+	return ix.consume(ctx, cancel, w, results, len(codes), progress)
+}
+
+// consume adds loaded dossiers through w; when w writes a fresh index of
+// its own (Rebuild), Config.IndexWorkers Indexers build batches in
+// parallel (scorch builds each batch's segment in the calling goroutine).
+func (ix *Index) consume(ctx context.Context, cancel func(), w *Indexer, results <-chan loaded, total int, progress func(done, total int)) (SyncStats, []string, error) {
+	var (
+		mu       sync.Mutex
+		st       SyncStats
+		failed   []string
+		done     int
+		firstErr error
+		cg       sync.WaitGroup
+	)
+	setErr := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+			cancel()
 		}
-		switch {
-		case r.err != nil:
-			st.fail(r.err)
-			failed = append(failed, r.code)
-			ix.log.Warn("index dossier", logKeyCode, r.code, logKeyErr, r.err)
-		case r.d != nil:
-			if err := w.Add(ctx, r.d); err != nil {
-				return st, failed, err
+	}
+	consumers := 1
+	if w.target != nil && w.fresh {
+		consumers = ix.cfg.IndexWorkers
+	}
+	for k := range consumers {
+		iw := w
+		if k > 0 {
+			iw = &Indexer{ix: w.ix, target: w.target, fresh: w.fresh, pending: map[string]bool{}}
+		}
+		cg.Go(func() {
+			for r := range results {
+				var err error
+				if r.err == nil && r.d != nil {
+					err = iw.Add(ctx, r.d)
+				}
+				mu.Lock()
+				done++
+				if progress != nil {
+					progress(done, total)
+				}
+				switch {
+				case r.err != nil:
+					st.fail(r.err)
+					failed = append(failed, r.code)
+					ix.log.Warn("index dossier", logKeyCode, r.code, logKeyErr, r.err)
+				case r.d != nil && err == nil:
+					st.Dossiers++
+					st.Pages += r.d.PageCount()
+				}
+				setErr(err)
+				mu.Unlock()
 			}
-			st.Dossiers++
-			st.Pages += r.d.PageCount()
-		}
+			err := iw.Flush(ctx)
+			mu.Lock()
+			setErr(err)
+			mu.Unlock()
+		})
 	}
-	if err := ctx.Err(); err != nil {
-		return st, failed, err
+	cg.Wait()
+	if firstErr != nil {
+		return st, failed, firstErr
 	}
-	return st, failed, w.Flush(ctx)
+	return st, failed, ctx.Err()
 }
 
 // loadIfNewer loads the dossier's current manifest and, when its version is

@@ -223,7 +223,7 @@ func TestInterruptedRebuildLeavesOldIndex(t *testing.T) {
 	}
 	sub := ix.sub
 	// a rebuild killed midway: a partial subfolder next to the active one
-	partial, bi, err := createSub(dir, Config{LockTimeout: time.Second})
+	partial, bi, err := createSub(dir, Config{LockTimeout: time.Second}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

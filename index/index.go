@@ -69,8 +69,12 @@ type Config struct {
 	// journal, to catch commits from hosts with skewed clocks and commits in
 	// flight (default 2m).
 	Lookback time.Duration
-	// TextWorkers is the number of page texts loaded at once (default 8).
+	// TextWorkers is the number of dossiers loaded from the store at once
+	// (default 8).
 	TextWorkers int
+	// IndexWorkers is the number of batches Rebuild builds at once
+	// (default 2).
+	IndexWorkers int
 }
 
 func (c Config) withDefaults() Config {
@@ -88,6 +92,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TextWorkers <= 0 {
 		c.TextWorkers = 8
+	}
+	if c.IndexWorkers <= 0 {
+		c.IndexWorkers = 2
 	}
 	return c
 }
@@ -152,7 +159,7 @@ func Open(path string, cfg Config) (*Index, error) {
 		}
 	}
 	if sub == "" {
-		sub, bi, err = createSub(path, cfg)
+		sub, bi, err = createSub(path, cfg, false)
 		if err == nil {
 			err = writeCurrent(path, sub)
 		}
@@ -218,19 +225,23 @@ func (ix *Index) acquire() (bleve.Index, func(), error) {
 	return ix.bi, ix.mu.RUnlock, nil
 }
 
+// openBleve opens a bleve index; batches wait until they are persisted.
 func openBleve(dir string, cfg Config) (bleve.Index, error) {
-	return bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String()})
+	return bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": false})
 }
 
 // createSub creates a new empty bleve index in a fresh subfolder of root.
-func createSub(root string, cfg Config) (string, bleve.Index, error) {
+// With unsafe, batches return once searchable, without waiting to be
+// persisted (used by Rebuild, which waits for persistence once at the end;
+// later opens are safe again).
+func createSub(root string, cfg Config, unsafe bool) (string, bleve.Index, error) {
 	m, err := newMapping()
 	if err != nil {
 		return "", nil, err
 	}
 	sub := "idx-" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	bi, err := bleve.NewUsing(filepath.Join(root, sub), m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
-		map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String()})
+		map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": unsafe})
 	if err != nil {
 		return "", nil, mapErr(err)
 	}

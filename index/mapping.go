@@ -15,25 +15,26 @@ import (
 // Index fields. Every index document is one page and carries its dossier's
 // and document's fields, so a query on any of them finds pages.
 const (
-	fCode      = "code"      // keyword, canonical upper case; stored, doc values (sort, count)
-	fName      = "name"      // subject full name, text; stored
-	fBirth     = "birth"     // birth date, datetime
-	fHometown  = "hometown"  // text
-	fUnit      = "unit"      // keyword; stored
-	fUnitText  = "unit_text" // unit as text, for words in unit:
-	fClass     = "class"     // dossier classification keyword; stored
-	fLevel     = "level"     // effective level number (dossier or document, stricter)
-	fDoc       = "doc"       // document id, keyword; stored
-	fKind      = "kind"      // document kind keyword; stored
-	fTitle     = "title"     // document title, text; stored
-	fDate      = "date"      // document date, datetime; stored, doc values (sort)
-	fYear      = "year"      // document year, number
-	fPage      = "page"      // page number; stored
-	fTextKey   = "text_key"  // OCRResult key; stored only
-	fConf      = "conf"      // mean OCR confidence; stored only
-	fFlags     = "flags"     // page flags, keyword
-	fText      = "text"      // page text: stored, term vectors (snippets, boxes)
-	fFacetPref = "f_"        // prefix of the facet fields: "<value>\x1f<CODE>"
+	fCode      = "code"       // keyword, canonical upper case; stored, doc values (sort, count)
+	fName      = "name"       // subject full name, text; stored
+	fBirth     = "birth"      // birth date, datetime
+	fHometown  = "hometown"   // text
+	fUnit      = "unit"       // keyword; stored
+	fUnitText  = "unit_text"  // unit as text, for words in unit:
+	fClass     = "class"      // dossier classification keyword; stored
+	fLevel     = "level"      // effective level number (dossier or document, stricter)
+	fDoc       = "doc"        // document id, keyword; stored
+	fKind      = "kind"       // document kind keyword; stored
+	fTitle     = "title"      // document title, text; stored
+	fDate      = "date"       // document date, datetime; stored, doc values (sort)
+	fYear      = "year"       // document year, number
+	fPage      = "page"       // page number; stored
+	fTextKey   = "text_key"   // OCRResult key; stored only
+	fConf      = "conf"       // mean OCR confidence; stored only
+	fFlags     = "flags"      // page flags, keyword
+	fText      = "text"       // page text: stored, term vectors (snippets, boxes)
+	fTextPairs = "text_pairs" // page text as folded word pairs: phrase pre-filter
+	fFacetPref = "f_"         // prefix of the facet fields: "<value>\x1f<CODE>"
 )
 
 // Facet names as returned in Response.Facets.
@@ -115,6 +116,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fConf, num(false, true, false))
 	add(fFlags, kw(false, false))
 	add(fText, text(true, true))
+	pairs := text(false, false)
+	pairs.Analyzer = ShingleAnalyzerName
+	add(fTextPairs, pairs)
 	for _, f := range facetNames {
 		add(fFacetPref+f, kw(false, true))
 	}
@@ -157,6 +161,7 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) map[s
 	}
 	if p.Text != nil {
 		m[fText] = p.Text.Text
+		m[fTextPairs] = p.Text.Text
 	}
 	facet := func(name, value string) {
 		if value != "" {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+
 	"hoso/archive"
 )
 
@@ -30,12 +32,14 @@ func (ix *Index) Rebuild(ctx context.Context, arch *archive.Archive, progress fu
 		}
 		codes = append(codes, ref.Code)
 	}
-	sub, nbi, err := createSub(ix.root, ix.cfg)
+	sub, nbi, err := createSub(ix.root, ix.cfg, true)
 	if err != nil {
 		return SyncStats{}, fmt.Errorf("rebuild: %w", err)
 	}
 	abandon := func(err error) (SyncStats, error) {
-		_ = nbi.Close()
+		if nbi != nil {
+			_ = nbi.Close()
+		}
 		_ = os.RemoveAll(filepath.Join(ix.root, sub))
 		return SyncStats{}, fmt.Errorf("rebuild: %w", err)
 	}
@@ -58,29 +62,12 @@ func (ix *Index) Rebuild(ctx context.Context, arch *archive.Archive, progress fu
 	}
 	st.Dossiers += more.Dossiers
 	st.Pages += more.Pages
-	ix.wmu.Lock()
-	ix.mu.Lock()
-	if ix.closed {
-		ix.mu.Unlock()
-		ix.wmu.Unlock()
-		return abandon(ErrClosed)
-	}
-	if err := writeCurrent(ix.root, sub); err != nil {
-		ix.mu.Unlock()
-		ix.wmu.Unlock()
+	if nbi, err = persistAndReopen(ctx, nbi, filepath.Join(ix.root, sub), ix.cfg); err != nil {
 		return abandon(err)
 	}
-	old, oldSub := ix.bi, ix.sub
-	ix.bi, ix.sub = nbi, sub
-	if an := nbi.Mapping().AnalyzerNamed(AnalyzerName); an != nil {
-		ix.text = an
+	if err := ix.swapIn(sub, nbi); err != nil {
+		return abandon(err)
 	}
-	ix.mu.Unlock()
-	ix.wmu.Unlock()
-	if err := old.Close(); err != nil {
-		ix.log.Warn("close old index", logKeyPath, oldSub, logKeyErr, err)
-	}
-	ix.removeLeftovers()
 	ix.log.Info("index rebuilt", logKeyPath, sub, logKeyCount, st.Dossiers, "pages", st.Pages, "failed", st.Failed)
 	return st, nil
 }
@@ -97,4 +84,59 @@ func Rebuild(ctx context.Context, arch *archive.Archive, dir string, cfg Config,
 		err = cerr
 	}
 	return st, err
+}
+
+// persistAndReopen waits until everything written to bi (opened with unsafe
+// batches) is on disk, then reopens it with batches that wait for
+// persistence.
+func persistAndReopen(ctx context.Context, bi bleve.Index, dir string, cfg Config) (bleve.Index, error) {
+	persisted := make(chan error, 1)
+	b := bi.NewBatch()
+	b.SetInternal([]byte(internalBuilt), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	b.SetPersistedCallback(func(err error) { persisted <- err })
+	if err := bi.Batch(b); err != nil {
+		return bi, mapErr(err)
+	}
+	select {
+	case err := <-persisted:
+		if err != nil {
+			return bi, fmt.Errorf("persist: %w", err)
+		}
+	case <-ctx.Done():
+		return bi, ctx.Err()
+	}
+	if err := bi.Close(); err != nil {
+		return nil, mapErr(err)
+	}
+	nbi, err := openBleve(dir, cfg)
+	return nbi, mapErr(err)
+}
+
+// swapIn makes the bleve index in subfolder sub the active one: CURRENT is
+// rewritten, searches move over, and the old index is closed and removed.
+func (ix *Index) swapIn(sub string, nbi bleve.Index) error {
+	ix.wmu.Lock()
+	ix.mu.Lock()
+	if ix.closed {
+		ix.mu.Unlock()
+		ix.wmu.Unlock()
+		return ErrClosed
+	}
+	if err := writeCurrent(ix.root, sub); err != nil {
+		ix.mu.Unlock()
+		ix.wmu.Unlock()
+		return err
+	}
+	old, oldSub := ix.bi, ix.sub
+	ix.bi, ix.sub = nbi, sub
+	if an := nbi.Mapping().AnalyzerNamed(AnalyzerName); an != nil {
+		ix.text = an
+	}
+	ix.mu.Unlock()
+	ix.wmu.Unlock()
+	if err := old.Close(); err != nil {
+		ix.log.Warn("close old index", logKeyPath, oldSub, logKeyErr, err)
+	}
+	ix.removeLeftovers()
+	return nil
 }

@@ -199,7 +199,7 @@ func (s *searchRun) build(pq *qparse.Query) (bool, error) {
 	if len(c.must) == 0 {
 		must = append(must, query.NewMatchAllQuery()) // keeps a non-zero query norm
 	}
-	s.q = query.NewBooleanQuery(must, nil, c.mustNot)
+	s.q = query.NewBooleanQuery(must, c.should, c.mustNot)
 	return c.fuzzyable, nil
 }
 

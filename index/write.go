@@ -16,6 +16,7 @@ import (
 const (
 	internalVersionPrefix = "hoso/v/"     // + CODE -> "<manifest version> <page count>"
 	internalCursor        = "hoso/cursor" // journal time (RFC 3339, ns) followed up to
+	internalBuilt         = "hoso/built"  // when Rebuild finished this index
 )
 
 // maxPagesPerDossier bounds the lookup of a dossier's indexed pages.
