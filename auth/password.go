@@ -23,9 +23,12 @@ type Argon2Params struct {
 }
 
 // DefaultArgon2 is sized for the 2-core production machine: 64 MiB, 2
-// passes, 2 lanes took 45-90 ms per hash there (90 ms with the cores shared
-// with other work). At most Config.MaxConcurrentHashes run at once, so sign-in
-// bursts cost 64 MiB each of at most that many.
+// passes, 2 lanes. Measured there (Go 1.26, amd64 assembly) with the cores
+// shared with other work: about 100 ms of CPU per hash in all, split over
+// the 2 lanes; 88 ms wall at best, 180-240 ms under a load of 5. Expect
+// 50-60 ms on idle cores. At most Config.MaxConcurrentHashes run at once,
+// so a sign-in burst holds 64 MiB for each of at most that many. Re-measure
+// with TestDefaultCost -v or BenchmarkHashDefault when changing it.
 var DefaultArgon2 = Argon2Params{Memory: 64 * 1024, Time: 2, Threads: 2, SaltLen: 16, KeyLen: 32}
 
 // Limits on parameters read back from a stored hash, so that a tampered or
