@@ -132,10 +132,11 @@ func ParsePHC(s string) (p Argon2Params, salt, key []byte, err error) {
 	if p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemoryKiB {
 		return bad("parameters out of range")
 	}
-	if salt, err = b64.Strict().DecodeString(f[4]); err != nil || len(salt) < minSaltLen || len(salt) > maxSaltLen {
+	// Decoding skips '\r' and '\n'; re-encoding refuses them.
+	if salt, err = b64.Strict().DecodeString(f[4]); err != nil || b64.EncodeToString(salt) != f[4] || len(salt) < minSaltLen || len(salt) > maxSaltLen {
 		return bad("bad salt")
 	}
-	if key, err = b64.Strict().DecodeString(f[5]); err != nil || len(key) < minKeyLen || len(key) > maxKeyLen {
+	if key, err = b64.Strict().DecodeString(f[5]); err != nil || b64.EncodeToString(key) != f[5] || len(key) < minKeyLen || len(key) > maxKeyLen {
 		return bad("bad hash")
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,25 @@ func TestDefaultCost(t *testing.T) {
 		best = min(best, time.Since(start))
 	}
 	t.Logf("argon2id m=%d KiB t=%d p=%d: %v per hash (best of 3)", DefaultArgon2.Memory, DefaultArgon2.Time, DefaultArgon2.Threads, best)
+}
+
+// FuzzParsePHC checks that ParsePHC never panics and accepts only hashes
+// within the limits, in their one canonical form.
+func FuzzParsePHC(f *testing.F) {
+	f.Add(HashPassword("x", cheap))
+	f.Add("$argon2id$v=19$m=65536,t=2,p=2$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA")
+	f.Add("$argon2id$v=19$m=,t=,p=$$")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, salt, key, err := ParsePHC(s)
+		if err != nil {
+			return
+		}
+		if p.validate() != nil {
+			t.Fatalf("ParsePHC(%q) accepted out-of-range %+v", s, p)
+		}
+		canon := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+		if canon != s {
+			t.Fatalf("ParsePHC(%q) accepted a non-canonical form of %q", s, canon)
+		}
+	})
 }
