@@ -326,4 +326,3 @@ func TestConcurrentIngestOneDossier(t *testing.T) {
 		t.Fatalf("%d manifest versions, want 1", versions)
 	}
 }
-

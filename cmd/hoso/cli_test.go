@@ -142,4 +142,3 @@ func TestCLIUsage(t *testing.T) {
 		}
 	}
 }
-
