@@ -40,7 +40,6 @@ func newEngine(dir, lang string) (*engine, error) {
 	initMu.Lock()
 	defer initMu.Unlock()
 	c := gosseract.NewClient()
-	c.Trim = false
 	if err := c.SetTessdataPrefix(dir); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("%w: %v", ErrEngine, err)

@@ -234,3 +234,25 @@ func TestNoOSD(t *testing.T) {
 		t.Fatalf("eng missing from %s: %v", dir, err)
 	}
 }
+
+// TestManyLanguages makes one worker serve more language combinations than
+// it keeps loaded.
+func TestManyLanguages(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Workers = 1
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	img := render(t, []string{"Độc lập - Tự do"}, fixtures.PageOptions{DPI: 150})
+	for _, lang := range []string{"eng", "vie+eng", "eng+vie", "vie", "eng"} {
+		res, err := p.Process(context.Background(), Input{Image: img, DPI: 150, Lang: lang})
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		if res.OCR.Lang != lang || !strings.Contains(res.OCR.Text, "T") {
+			t.Fatalf("%s: lang %q text %q", lang, res.OCR.Lang, res.OCR.Text)
+		}
+	}
+}
