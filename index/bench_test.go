@@ -195,12 +195,14 @@ func BenchmarkIndex(b *testing.B) {
 
 // benchQueries are the query mixes, by kind. Names come from the fixture
 // lists, so they occur in the corpus.
-func benchQueries() map[string][]string {
+func benchQueries(dossiers int) map[string][]string {
 	rng := rand.New(rand.NewPCG(7, 7))
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	q := map[string][]string{}
 	for range 20 {
-		f, m, g := pick(fixtures.FamilyNames), pick(fixtures.MiddleNames), pick(fixtures.GivenNames)
+		// the name of a dossier in the corpus
+		parts := strings.Fields(benchDossier(rng.IntN(dossiers)).Subject.FullName)
+		f, m, g := parts[0], parts[1], parts[2]
 		q["name"] = append(q["name"], fmt.Sprintf("%s %s %s", f, m, g), strings.ToLower(FoldString(f+" "+m+" "+g)))
 		q["phrase"] = append(q["phrase"], fmt.Sprintf("%q", f+" "+m+" "+g))
 		dec := 1950 + rng.IntN(5)*10
@@ -220,8 +222,8 @@ func benchQueries() map[string][]string {
 // BenchmarkSearch reports latency percentiles per query kind, searching as
 // the server would (secret clearance, 20 dossiers, 3 hits each, snippets),
 // and with facets for the "facets" kind (name queries plus all facets).
-// "name" is a full name as words (with and without diacritics), "phrase" the
-// same as a quoted phrase.
+// "name" is the full name of a subject in the corpus as words (with and
+// without diacritics), "phrase" the same as a quoted phrase.
 func BenchmarkSearch(b *testing.B) {
 	ix := benchCorpus(b)
 	if benchIndex.rate > 0 {
@@ -230,7 +232,7 @@ func BenchmarkSearch(b *testing.B) {
 	n, _ := ix.DocCount()
 	b.Logf("index: %d pages, %.0f MB on disk, heap %.0f MB", n, float64(dirSize(ix.Path()))/(1<<20), heapMB())
 	rounds := benchEnv("HOSO_BENCH_ROUNDS", 5)
-	qs := benchQueries()
+	qs := benchQueries(max(1, n/(benchPagesPerDoc*benchDocsPerDossier)))
 	qs["facets"] = qs["name"][:10]
 	for _, kind := range []string{"name", "phrase", "filter", "fuzzy", "fallback", "facets", "common-phrase"} {
 		b.Run(kind, func(b *testing.B) {
