@@ -61,10 +61,12 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -260,18 +262,12 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 		if attempt > 2 {
 			time.Sleep(time.Duration(attempt) * 100 * time.Microsecond)
 		}
-		w.Seq, w.Prev = l.tail.Seq+1, l.tail.Hash
-		canon := w.canonical()
-		w.Hash = hashOf(canon)
-		if l.cfg.Key != nil {
-			w.MAC = macOf(l.cfg.Key, canon)
+		next, raw, err := l.encode(w, l.tail)
+		if err != nil {
+			return Entry{}, err
 		}
-		raw := append(w.stored(), '\n')
-		if len(raw) > MaxEntrySize {
-			return Entry{}, fmt.Errorf("%w: %d bytes stored, at most %d", ErrInvalidEntry, len(raw), MaxEntrySize)
-		}
-		key := archive.AuditEntryKey(w.Seq)
-		_, err := storage.PutBytes(ctx, l.store, key, raw, storage.PutOptions{IfAbsent: true, ContentType: "application/json"})
+		key := archive.AuditEntryKey(next.Seq)
+		_, err = storage.PutBytes(ctx, l.store, key, raw, storage.PutOptions{IfAbsent: true, ContentType: "application/json"})
 		if errors.Is(err, storage.ErrConflict) {
 			if err := l.loadTail(ctx); err != nil {
 				return Entry{}, fmt.Errorf("append audit entry: %w", err)
@@ -279,16 +275,37 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 			continue
 		}
 		if err != nil {
-			return Entry{}, fmt.Errorf("%w: append audit entry %d: %w", ErrUnavailable, w.Seq, err)
+			return Entry{}, fmt.Errorf("%w: append audit entry %d: %w", ErrUnavailable, next.Seq, err)
 		}
-		l.tail = Checkpoint{Seq: w.Seq, Hash: w.Hash}
-		if !l.cfg.ManualSeal && w.Seq%uint64(l.cfg.SegmentSize) == 0 {
+		l.tail = Checkpoint{Seq: next.Seq, Hash: next.Hash}
+		if !l.cfg.ManualSeal && next.Seq%uint64(l.cfg.SegmentSize) == 0 {
 			l.sealInBackground()
 		}
-		out, err := w.entry()
-		return out, err
+		back, _ := decodeWire(raw[:len(raw)-1])
+		return back.entry() // what readers will see
 	}
 	return Entry{}, fmt.Errorf("%w: append audit entry: lost the race for the next seq %d times", ErrUnavailable, l.cfg.MaxAttempts)
+}
+
+// encode chains w to tail and returns it with its hash and MAC, and its
+// object content.
+func (l *Log) encode(w wireEntry, tail Checkpoint) (wireEntry, []byte, error) {
+	w.Seq, w.Prev = tail.Seq+1, tail.Hash
+	canon := w.canonical()
+	w.Hash = hashOf(canon)
+	if l.cfg.Key != nil {
+		w.MAC = macOf(l.cfg.Key, canon)
+	}
+	raw := append(w.stored(), '\n')
+	if len(raw) > MaxEntrySize {
+		return w, nil, fmt.Errorf("%w: %d bytes stored, at most %d", ErrInvalidEntry, len(raw), MaxEntrySize)
+	}
+	// Readers hash what they decode: make sure it is what was hashed.
+	back, err := decodeWire(raw[:len(raw)-1])
+	if err != nil || !bytes.Equal(back.canonical(), canon) {
+		return w, nil, fmt.Errorf("%w: does not read back as written (%v)", ErrInvalidEntry, err)
+	}
+	return w, raw, nil
 }
 
 // prepare validates e and returns its stored form without seq and chain.
@@ -307,6 +324,9 @@ func (l *Log) prepare(e Entry) (wireEntry, error) {
 		return wireEntry{}, err
 	}
 	e.Detail, e.Seq, e.Prev, e.Hash, e.MAC = d, 0, "", "", ""
+	for _, s := range []*string{&e.User, &e.Remote, &e.Action, &e.Target, &e.Dossier} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD") // as encoding/json would store it
+	}
 	return toWire(e), nil
 }
 

@@ -3,9 +3,11 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -273,4 +275,52 @@ func BenchmarkAppendMinIO(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+}
+
+// TestAppendReturnsStored: what Append returns is what readers get.
+func TestAppendReturnsStored(t *testing.T) {
+	l := openLog(t, newFS(t), Config{ManualSeal: true})
+	type point struct{ B, A int }
+	e, err := l.Append(t.Context(), Entry{User: "bad\xffutf8", Action: "view", Outcome: OutcomeOK,
+		Detail: map[string]any{"p": point{2, 1}, "big": uint64(1<<63 + 1), "f": 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := collect(t, l, Filter{})
+	if len(got) != 1 || !reflect.DeepEqual(got[0], e) {
+		t.Fatalf("appended %#v\nread %#v", e, got)
+	}
+	if e.User != "bad\uFFFDutf8" || e.Detail["big"] != json.Number("9223372036854775809") {
+		t.Fatalf("entry %#v", e)
+	}
+	mustOK(t, verify(t, l))
+}
+
+// FuzzEncode: whatever strings and numbers an entry holds, what Append
+// would store reads back to the same hash and MAC.
+func FuzzEncode(f *testing.F) {
+	f.Add("lan", "HS-1/01.pdf/p3", "q", "lý lịch <b>&\u2028", 1.5)
+	f.Add("bad\xff", "\x00\t\n", "", "\xed\xa0\x80", 1e300)
+	f.Fuzz(func(t *testing.T, user, target, k, v string, x float64) {
+		l := &Log{cfg: Config{Key: testKey}.withDefaults()}
+		w, err := l.prepare(Entry{User: user, Target: target, Action: "search", Outcome: OutcomeOK,
+			Detail: map[string]any{k: v, "x": x, "list": []any{v, x}}})
+		if err != nil {
+			return // NaN or Inf: not JSON
+		}
+		w, raw, err := l.encode(w, Checkpoint{Seq: 6, Hash: hashOf(nil)})
+		if errors.Is(err, ErrInvalidEntry) && len(w.stored()) >= MaxEntrySize {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeWire(raw[:len(raw)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := inspect(back, raw[:len(raw)-1], testKey); len(fs) > 0 || back.Seq != 7 {
+			t.Fatalf("%+v: %v", back, fs)
+		}
+	})
 }
