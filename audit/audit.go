@@ -13,7 +13,9 @@
 // ("audit-segments/<first>-<last>.jsonl", the entries' stored forms as lines
 // in seq order), written create-only, after which the entry objects are
 // deleted. A crash between the two steps leaves both; readers use the
-// segment and require the leftovers to be byte-identical.
+// segment and require the leftovers to be byte-identical. Readers hold the
+// unsealed entries in memory (normally fewer than two segments' worth) and
+// one segment at a time.
 //
 // The stored form of an entry is the JSON object
 //
