@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,6 +80,19 @@ func needTesseract(b *testing.B) {
 	}
 }
 
+// cliCPU accumulates the CPU time of tesseract processes.
+var cliCPU struct {
+	sync.Mutex
+	d time.Duration
+}
+
+// selfCPU is this process's CPU time (user and system, all threads).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // runCLI runs `tesseract PNG - -l vie` once per page, procs at a time, with
 // OMP_THREAD_LIMIT=1, and returns the texts.
 func runCLI(b *testing.B, pages []benchPage, procs int) []string {
@@ -95,6 +109,9 @@ func runCLI(b *testing.B, pages []benchPage, procs int) []string {
 				return fmt.Errorf("tesseract %s: %v: %s", pg.path, err, stderr.String())
 			}
 			out[i] = stdout.String()
+			cliCPU.Lock()
+			cliCPU.d += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			cliCPU.Unlock()
 			return nil
 		})
 	}
@@ -173,6 +190,8 @@ func BenchmarkThroughput(b *testing.B) {
 	pages := writePages(b, b.TempDir(), 36, opts)
 	pool1, poolN := newBenchPool(b, 1), newBenchPool(b, n)
 	var d [4]time.Duration
+	var poolCPU time.Duration
+	cliCPU.d = 0
 	b.Logf("load average before: %s", loadavg())
 	for b.Loop() {
 		for i, run := range []func(){
@@ -181,9 +200,12 @@ func BenchmarkThroughput(b *testing.B) {
 			func() { runCLI(b, pages, 1) },
 			func() { runCLI(b, pages, n) },
 		} {
-			t0 := time.Now()
+			t0, c0 := time.Now(), selfCPU()
 			run()
 			d[i] += time.Since(t0)
+			if i < 2 {
+				poolCPU += selfCPU() - c0
+			}
 		}
 	}
 	b.Logf("load average after: %s", loadavg())
@@ -194,6 +216,9 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(rate(d[3]), fmt.Sprintf("cli%d_pages/s", n))
 	b.ReportMetric(rate(d[1])/rate(d[3]), "pool/cli")
 	b.ReportMetric(rate(d[1])/rate(d[0]), "pool_scaling")
+	// CPU seconds per page do not depend on what else runs on the machine.
+	b.ReportMetric(poolCPU.Seconds()/float64(2*b.N*len(pages)), "pool_cpu_s/page")
+	b.ReportMetric(cliCPU.d.Seconds()/float64(2*b.N*len(pages)), "cli_cpu_s/page")
 }
 
 // BenchmarkCER compares the character error rate on hard pages (skew 1-3°,
