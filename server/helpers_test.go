@@ -425,3 +425,12 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func pagePath(code, doc string, n int) string {
 	return fmt.Sprintf("/api/v1/dossiers/%s/documents/%s/pages/%d", code, doc, n)
 }
+
+func dirEntries(t *testing.T, dir string) []os.DirEntry {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ents
+}
