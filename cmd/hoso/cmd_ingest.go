@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,8 @@ import (
 	"hoso/ingest"
 	"hoso/ingest/ocr"
 	"hoso/internal/progress"
+	"hoso/jobs"
+	"hoso/storage"
 )
 
 type ingestOptions struct {
@@ -127,12 +130,22 @@ func runIngest(ctx context.Context, env *Env, o *ingestOptions, paths []string) 
 		DossierDone:   func(*domain.Dossier, bool) { dossiersDone.Add(1); bar.Add(0) },
 		DossierFailed: func(code string, err error) { rep.add(code, "", err) },
 	}
+	job := startJob(ctx, store, log, o.User, specs)
+	if job != nil {
+		cfg.Events = job.Events(cfg.Events)
+	}
 	p, err := ingest.New(cfg)
 	if err != nil {
 		return err
 	}
 	st, runErr := p.Run(ctx, specs)
 	bar.Done()
+	if job != nil {
+		if err := job.Finish(runErr); err != nil {
+			log.Warn("record job status", "err", err)
+		}
+		fmt.Fprintf(env.Stdout, "job: %s (hoso serve lists it at /api/v1/jobs)\n", job.ID())
+	}
 	fmt.Fprintf(env.Stdout, "dossiers: %d ingested (%d changed), %d failed; documents: %d, %d failed\n", st.Dossiers, st.Changed, st.DossiersFailed+len(errs), st.Documents, st.FilesFailed)
 	fmt.Fprintf(env.Stdout, "pages: %d OCR'd, %d reused (already done), %d from text layers, %d blank\n", st.PagesOCR, st.PagesReused, st.PagesTextLayer, st.PagesBlank)
 	if n := rep.count(); n > 0 {
@@ -208,4 +221,15 @@ func (r *failureReport) Close() error {
 		return r.f.Close()
 	}
 	return nil
+}
+
+// startJob records the run as a job in the store, where hoso serve lists
+// it; a failure to record it is logged, not fatal.
+func startJob(ctx context.Context, store storage.Store, log *slog.Logger, user string, specs []*ingest.Spec) *jobs.Job {
+	job, err := jobs.NewManager(store, jobs.Config{Logger: log}).Start(ctx, jobs.NewJob{Kind: jobs.KindIngest, User: user, Specs: specs})
+	if err != nil {
+		log.Warn("job status not recorded", "err", err)
+		return nil
+	}
+	return job
 }
