@@ -9,6 +9,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -137,14 +138,40 @@ func (d Date) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler. It also accepts an
+// RFC 3339 timestamp and keeps its date.
 func (d *Date) UnmarshalText(b []byte) error {
-	v, err := ParseDate(string(b))
+	s := string(b)
+	if len(s) > len(time.DateOnly) {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			*d = Date{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}
+			return nil
+		}
+	}
+	v, err := ParseDate(s)
 	if err != nil {
 		return err
 	}
 	*d = v
 	return nil
+}
+
+// MarshalJSON writes "YYYY-MM-DD" (or ""). It must be declared here: the
+// embedded time.Time's MarshalJSON would otherwise be promoted and win over
+// MarshalText.
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// UnmarshalJSON reads what MarshalJSON writes (and null).
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bad date %s: %w", b, err)
+	}
+	return d.UnmarshalText([]byte(s))
 }
 
 // Subject is the person a dossier is about.
