@@ -164,7 +164,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	metrics  *Metrics
-	review   *reviewCache
+	catalog  *catalog
 	health   healthCache
 
 	ctx    context.Context // background work; cancelled by Close
@@ -208,14 +208,15 @@ func NewApp(cfg Config) (*App, error) {
 	if cfg.OCR != nil {
 		a.ocr = cfg.Metrics.Recognizer(cfg.OCR)
 	}
-	a.review = newReviewCache(cfg.Archive, cfg.Logger)
+	a.catalog = newCatalog(cfg.Archive)
 	a.metrics.setIndex(cfg.Index)
 	return a, nil
 }
 
 // Start runs the index follower until Close: every FollowInterval it reads
 // the store's journal and indexes what other processes (hoso ingest)
-// committed. It returns at once.
+// committed. It also fills the catalog behind the review queue (see
+// ReviewQueue) in the background. It returns at once.
 func (a *App) Start() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -226,6 +227,11 @@ func (a *App) Start() {
 	a.wg.Go(func() {
 		if err := a.ix.Follow(a.ctx, a.arch, a.cfg.FollowInterval); err != nil {
 			a.log.Error("index follower stopped", "err", err)
+		}
+	})
+	a.wg.Go(func() {
+		if _, err := a.catalog.items(a.ctx); err != nil && a.ctx.Err() == nil {
+			a.log.Warn("catalog of dossiers not filled; retried on first use", "err", err)
 		}
 	})
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"hoso/archive"
 	"hoso/auth"
-	"hoso/domain"
 	"hoso/jobs"
 )
 
@@ -15,9 +13,9 @@ import (
 const MaxJobsListed = 100
 
 // Jobs returns the newest jobs (uploads run by any server and hoso ingest
-// runs) as who may see them (permission ManageJobs), newest first. A job is
-// filtered as by Job, judged by the levels recorded in it; jobs that name
-// no dossier who may see are left out. Errors: ErrForbidden, ErrAudit.
+// runs) as who may see them (permission ManageJobs), newest first, each
+// filtered as by Job; jobs that name no dossier who may see are left out.
+// Errors: ErrForbidden, ErrAudit.
 func (a *App) Jobs(ctx context.Context, who Actor) ([]*jobs.Status, error) {
 	e := auditEvent{Action: ActionJobView, Target: "jobs"}
 	if err := require(who, auth.ManageJobs); err != nil {
@@ -29,7 +27,11 @@ func (a *App) Jobs(ctx context.Context, who Actor) ([]*jobs.Status, error) {
 	}
 	out := make([]*jobs.Status, 0, len(list))
 	for _, st := range list {
-		if v := filterJob(st, func(ds jobs.Dossier) bool { return who.User.Allows(ds.Classification) }); v != nil {
+		v, err := a.jobView(ctx, who, st)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
 			out = append(out, v)
 		}
 	}
@@ -42,7 +44,7 @@ func (a *App) Jobs(ctx context.Context, who Actor) ([]*jobs.Status, error) {
 
 // Job returns job id as who may see it (permission ManageJobs): dossiers
 // above who's clearance, by the level recorded in the job or by their
-// current manifest (a level raised since), are left out with their
+// current level (raised since; from the App's catalog), are left out with their
 // failures and pages; failures of files above who's clearance are left
 // out; when anything was left out the job's own error message is replaced
 // by a generic one (it may name a dossier). A job naming no dossier who may
@@ -61,20 +63,10 @@ func (a *App) Job(ctx context.Context, who Actor, id string) (*jobs.Status, erro
 	if err != nil {
 		return nil, err
 	}
-	current := map[string]domain.Classification{}
-	for _, ds := range st.Dossiers {
-		d, err := a.arch.Load(ctx, ds.Code)
-		switch {
-		case errors.Is(err, archive.ErrNoDossier):
-		case err != nil:
-			return nil, err
-		default:
-			current[ds.Code] = d.Classification
-		}
+	v, err := a.jobView(ctx, who, st)
+	if err != nil {
+		return nil, err
 	}
-	v := filterJob(st, func(ds jobs.Dossier) bool {
-		return who.User.Allows(ds.Classification) && (current[ds.Code] == "" || who.User.Allows(current[ds.Code]))
-	})
 	if v == nil {
 		e.Outcome = outcomeDenied
 		return nil, a.recordAfter(ctx, who, e, ErrNotFound)
@@ -84,6 +76,23 @@ func (a *App) Job(ctx context.Context, who Actor, id string) (*jobs.Status, erro
 		return nil, err
 	}
 	return v, nil
+}
+
+// jobView filters st for who by the recorded and the current levels of
+// its dossiers; nil when who may see none of them.
+func (a *App) jobView(ctx context.Context, who Actor, st *jobs.Status) (*jobs.Status, error) {
+	codes := make([]string, len(st.Dossiers))
+	for i, ds := range st.Dossiers {
+		codes[i] = ds.Code
+	}
+	current, err := a.catalog.levels(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	return filterJob(st, func(ds jobs.Dossier) bool {
+		c, ok := current[ds.Code]
+		return who.User.Allows(ds.Classification) && (!ok || who.User.Allows(c))
+	}), nil
 }
 
 // filterJob returns the part of st a viewer sees: the dossiers visible

@@ -187,6 +187,10 @@ func TestJobsHideAboveClearance(t *testing.T) {
 	if code, body, _ := e.as("arch").do("GET", "/api/v1/jobs/"+mixed, nil); code != http.StatusNotFound {
 		t.Errorf("job of a raised dossier: %d %s", code, body)
 	}
+	e.as("arch").get("/api/v1/jobs", &list)
+	if len(list.Jobs) != 0 {
+		t.Errorf("list after the dossier was raised: %+v", list)
+	}
 }
 
 func TestSecurityHeadersAndLimits(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -22,12 +21,15 @@ import (
 // It is built from the manifests, not the index: the index stores a page's
 // confidence but cannot sort on it, and its hits do not return it, so an
 // index query would still need every candidate's manifest. Instead the App
-// keeps, in memory, the flagged pages of every dossier (a few bytes each,
-// and only flagged pages). The first request walks every manifest once;
-// later requests read the store's change journal from where the last one
-// stopped (minus a lookback for writers with skewed clocks, as the index
-// follower does) and reload only the dossiers committed since, so a request
-// costs O(new commits). Clearance is applied per request.
+// keeps a catalog in memory: for every dossier its current version, its
+// level, and its flagged pages (a few bytes per dossier, plus the flagged
+// pages). It is first filled by walking every manifest once (in the
+// background from Start, or on first use); later uses read the store's
+// change journal from where the last one stopped (minus a lookback for
+// writers with skewed clocks, as the index follower does) and reload only
+// the dossiers committed since, so a use costs O(new commits). Clearance is
+// applied per request. The job views use the same catalog for the current
+// level of the dossiers a job names.
 
 // ReviewItem is a page waiting for review. It carries no page text.
 type ReviewItem struct {
@@ -65,7 +67,7 @@ func (a *App) ReviewQueue(ctx context.Context, who Actor, offset, limit int) (*R
 	if offset < 0 || limit < 1 || limit > 500 {
 		return nil, fmt.Errorf("%w: offset must be >= 0 and limit 1-500", ErrInvalid)
 	}
-	items, err := a.review.items(ctx)
+	items, err := a.catalog.items(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -86,36 +88,41 @@ func (a *App) ReviewQueue(ctx context.Context, who Actor, offset, limit int) (*R
 	return out, nil
 }
 
-// reviewLookback is how far before its cursor the queue re-reads the journal.
-const reviewLookback = 2 * time.Minute
+// catalogLookback is how far before its cursor the catalog re-reads the journal.
+const catalogLookback = 2 * time.Minute
 
-// reviewCache holds the flagged pages of every dossier.
-type reviewCache struct {
+// catalog holds, for every dossier, what the review queue and the job
+// views need (see above).
+type catalog struct {
 	arch *archive.Archive
-	log  *slog.Logger
 
 	mu       sync.Mutex // serializes refreshes
 	built    bool
 	cursor   time.Time
-	versions map[string]int          // code -> manifest version held
-	pages    map[string][]ReviewItem // code -> its flagged pages
+	dossiers map[string]catalogEntry
 }
 
-func newReviewCache(arch *archive.Archive, log *slog.Logger) *reviewCache {
-	return &reviewCache{arch: arch, log: log, versions: map[string]int{}, pages: map[string][]ReviewItem{}}
+type catalogEntry struct {
+	version int
+	level   domain.Classification
+	flagged []ReviewItem
 }
 
-// items refreshes the cache and returns every flagged page, lowest
+func newCatalog(arch *archive.Archive) *catalog {
+	return &catalog{arch: arch, dossiers: map[string]catalogEntry{}}
+}
+
+// items refreshes the catalog and returns every flagged page, lowest
 // confidence first (then code, document, page).
-func (c *reviewCache) items(ctx context.Context) ([]ReviewItem, error) {
+func (c *catalog) items(ctx context.Context) ([]ReviewItem, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.refresh(ctx); err != nil {
 		return nil, err
 	}
 	var out []ReviewItem
-	for _, items := range c.pages {
-		out = append(out, items...)
+	for _, e := range c.dossiers {
+		out = append(out, e.flagged...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -132,22 +139,39 @@ func (c *reviewCache) items(ctx context.Context) ([]ReviewItem, error) {
 	return out, nil
 }
 
-func (c *reviewCache) refresh(ctx context.Context) error {
+// levels refreshes the catalog and returns the current level of each of
+// codes that exists.
+func (c *catalog) levels(ctx context.Context, codes []string) (map[string]domain.Classification, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refresh(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.Classification, len(codes))
+	for _, code := range codes {
+		if e, ok := c.dossiers[code]; ok {
+			out[code] = e.level
+		}
+	}
+	return out, nil
+}
+
+func (c *catalog) refresh(ctx context.Context) error {
 	start := time.Now().UTC()
 	changed := map[string]int{} // code -> newest version named
 	if !c.built {
 		for ref, err := range c.arch.Dossiers(ctx) {
 			if err != nil {
-				return fmt.Errorf("review queue: list dossiers: %w", err)
+				return fmt.Errorf("catalog: list dossiers: %w", err)
 			}
 			changed[ref.Code] = ref.Version
 		}
 	} else {
-		for e, err := range c.arch.Journal(ctx, archive.JournalCursor(c.cursor.Add(-reviewLookback))) {
+		for e, err := range c.arch.Journal(ctx, archive.JournalCursor(c.cursor.Add(-catalogLookback))) {
 			if err != nil {
-				return fmt.Errorf("review queue: read journal: %w", err)
+				return fmt.Errorf("catalog: read journal: %w", err)
 			}
-			if e.Version > c.versions[e.Code] && e.Version > changed[e.Code] {
+			if e.Version > c.dossiers[e.Code].version && e.Version > changed[e.Code] {
 				changed[e.Code] = e.Version
 			}
 			if e.Time.After(start) {
@@ -163,7 +187,7 @@ func (c *reviewCache) refresh(ctx context.Context) error {
 }
 
 // load reads the current manifests of the changed dossiers.
-func (c *reviewCache) load(ctx context.Context, changed map[string]int) error {
+func (c *catalog) load(ctx context.Context, changed map[string]int) error {
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
@@ -174,16 +198,10 @@ func (c *reviewCache) load(ctx context.Context, changed map[string]int) error {
 				return nil // a journal entry of a commit that never completed
 			}
 			if err != nil {
-				return fmt.Errorf("review queue: %w", err) // the cursor stays: retried next time
+				return fmt.Errorf("catalog: %w", err) // the cursor stays: retried next time
 			}
-			items := flaggedPages(d)
 			mu.Lock()
-			c.versions[code] = d.Version
-			if len(items) > 0 {
-				c.pages[code] = items
-			} else {
-				delete(c.pages, code)
-			}
+			c.dossiers[code] = catalogEntry{version: d.Version, level: d.Classification, flagged: flaggedPages(d)}
 			mu.Unlock()
 			return nil
 		})
