@@ -52,4 +52,30 @@
 // records request metrics by route pattern. Server.Handle and
 // Server.HandleAuth let package web mount its pages behind the same
 // middleware; ActorFrom gives its handlers the signed-in user.
+//
+// # Design notes
+//
+//   - Sessions live in memory (auth.Sessions): a restart signs everyone
+//     out. The cookie is HttpOnly, SameSite=Strict, Path=/, Secure over TLS
+//     (or with HTTPConfig.SecureCookies behind a proxy); its CSRF token is
+//     returned by login and /me and required as X-CSRF-Token on unsafe
+//     methods. JSON bodies must be application/json, which a cross-site
+//     form cannot send. API tokens need no CSRF token.
+//   - The review queue and the job views read an in-memory catalog of every
+//     dossier's version, level and flagged pages, filled once and then kept
+//     current from the store's journal (see review.go): the index cannot
+//     sort on confidence, and a job may name thousands of dossiers.
+//   - A correction's words get boxes from the words it corrects by a
+//     word-level diff (see align.go).
+//   - Upload jobs are recorded with package jobs, like hoso ingest runs, so
+//     /api/v1/jobs lists both; a metadata edit of a dossier with an upload
+//     running is refused (409), because the upload's commit would put back
+//     the metadata it started with.
+//   - /healthz is public and so names no dossier and gives no counts;
+//     /metrics counts records of every level and is for admins only.
+//   - Creating a dossier whose code exists answers 409 even when that
+//     dossier is above the creator's clearance: a code cannot be given
+//     twice. Only the code's existence is revealed.
+//   - The API writes dates as YYYY-MM-DD (type Date): domain.Date
+//     marshals as a full RFC 3339 time through the time.Time it embeds.
 package server
