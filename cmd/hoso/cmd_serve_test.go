@@ -51,7 +51,9 @@ func startServe(t *testing.T, data string) (base, password string, stop func() i
 		return ""
 	}}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--workers", "1", "--log-level", "info"}) }()
+	go func() {
+		done <- run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0", "--workers", "1", "--log-level", "info"})
+	}()
 	urlRE := regexp.MustCompile(`listening on (http://[0-9.:]+)/`)
 	pwRE := regexp.MustCompile(`created user "admin" with password (\S+)`)
 	deadline := time.Now().Add(30 * time.Second)
