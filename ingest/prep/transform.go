@@ -135,6 +135,8 @@ func Rotate(src *image.Gray, deg float64, fill uint8) *image.Gray {
 	cx, cy := float64(w)/2, float64(h)/2
 	const one = 1 << 16
 	cosF, sinF := int64(math.Round(cos*one)), int64(math.Round(sin*one))
+	maxX, maxY := uint64(w-1), uint64(h-1)
+	pix := src.Pix
 	for y := 0; y < h; y++ {
 		dy := float64(y) + 0.5 - cy
 		dx := 0.5 - cx
@@ -143,17 +145,17 @@ func Rotate(src *image.Gray, deg float64, fill uint8) *image.Gray {
 		sy := int64(math.Round((sin*dx + cos*dy + cy - 0.5) * one))
 		out := dst.Pix[y*w : (y+1)*w]
 		for x := range out {
-			ix, iy := sx>>16, sy>>16
-			if ix < 0 || iy < 0 || ix >= int64(w-1) || iy >= int64(h-1) {
+			ix, iy := uint64(sx>>16), uint64(sy>>16) // negative wraps to huge
+			if ix >= maxX || iy >= maxY {
 				out[x] = fill
 			} else {
-				fx, fy := sx&(one-1), sy&(one-1)
+				// 8-bit fractions keep the arithmetic in 32 bits.
+				fx, fy := int32(sx>>8)&0xff, int32(sy>>8)&0xff
 				o := int(iy)*w + int(ix)
-				p00, p01 := int64(src.Pix[o]), int64(src.Pix[o+1])
-				p10, p11 := int64(src.Pix[o+w]), int64(src.Pix[o+w+1])
-				top := p00*one + (p01-p00)*fx
-				bot := p10*one + (p11-p10)*fx
-				out[x] = uint8((top*one + (bot-top)*fy + 1<<31) >> 32)
+				r0, r1 := pix[o:o+2:o+2], pix[o+w:o+w+2:o+w+2]
+				top := int32(r0[0])<<8 + (int32(r0[1])-int32(r0[0]))*fx
+				bot := int32(r1[0])<<8 + (int32(r1[1])-int32(r1[0]))*fx
+				out[x] = uint8((top<<8 + (bot-top)*fy + 1<<15) >> 16)
 			}
 			sx += cosF
 			sy += sinF
