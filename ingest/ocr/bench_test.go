@@ -221,19 +221,25 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(cliCPU.d.Seconds()/float64(2*b.N*len(pages)), "cli_cpu_s/page")
 }
 
-// BenchmarkCER compares the character error rate on hard pages (skew 1-3°,
-// noise, blur) of the pipeline (prep then pool), of the pool alone and of
-// the tesseract program on the same PNGs, and reports prep's and Encode's
-// time per page.
+// BenchmarkCER compares the character error rate of the pipeline (prep
+// then pool), of the pool alone and of the tesseract program on the same
+// PNGs: on hard pages (skew 1-3°, noise, blur) and on clean pages with a
+// slight skew. It also reports prep's and Encode's time per page.
 //
 //	go test -run '^$' -bench CER -benchtime 1x ./ingest/ocr
 func BenchmarkCER(b *testing.B) {
 	needTesseract(b)
 	rot := []float64{1, -1.5, 2, -2.5, 3, -3}
-	opts := make([]fixtures.PageOptions, len(rot))
+	hard := make([]fixtures.PageOptions, len(rot))
 	for i, r := range rot {
-		opts[i] = fixtures.PageOptions{RotateDeg: r, Noise: 0.02 + 0.005*float64(i%3), Blur: 1 + i%2, Seed: uint64(i)}
+		hard[i] = fixtures.PageOptions{RotateDeg: r, Noise: 0.02 + 0.005*float64(i%3), Blur: 1 + i%2, Seed: uint64(i)}
 	}
+	clean := []fixtures.PageOptions{{RotateDeg: 0.3}, {RotateDeg: -0.6}, {}, {RotateDeg: 1}}
+	b.Run("hard", func(b *testing.B) { benchCER(b, hard) })
+	b.Run("clean", func(b *testing.B) { benchCER(b, clean) })
+}
+
+func benchCER(b *testing.B, opts []fixtures.PageOptions) {
 	pages := writePages(b, b.TempDir(), 20, opts)
 	p := newBenchPool(b, runtime.NumCPU())
 	cer := func(texts []string) float64 {
