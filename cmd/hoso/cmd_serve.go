@@ -21,6 +21,7 @@ import (
 	"hoso/ingest/ocr"
 	"hoso/jobs"
 	"hoso/server"
+	"hoso/web"
 )
 
 type serveOptions struct {
@@ -154,6 +155,10 @@ func runServe(ctx context.Context, env *Env, o *serveOptions, maxUpload int64) e
 	}
 	app.Start()
 	srv := server.NewServer(app, server.HTTPConfig{MaxUpload: maxUpload, SecureCookies: o.SecureCookies, Logger: log})
+	if _, err := web.Mount(web.Config{App: app, Server: srv, Logger: log}); err != nil {
+		app.Close(ctx)
+		return err
+	}
 	return serveUntilDone(ctx, env, o, srv, app, log)
 }
 
