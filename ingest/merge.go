@@ -99,6 +99,9 @@ func merge(cur *domain.Dossier, spec *Spec, results []*fileResult) (*domain.Doss
 	if cur == nil {
 		d = spec.Dossier
 		d.Documents = nil
+	} else if spec.KeepMetadata {
+		d = *cur
+		d.Documents = append([]domain.Document(nil), cur.Documents...)
 	} else {
 		d = *cur
 		d.Documents = append([]domain.Document(nil), cur.Documents...)

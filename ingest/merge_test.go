@@ -87,3 +87,16 @@ func TestMergeRefusesOtherSubject(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestMergeKeepMetadata(t *testing.T) {
+	cur, _, _ := merge(nil, baseSpec(), []*fileResult{result("01.pdf", "aa", true, domain.KindCV, page(1, "t"))})
+	cur.Unit = "edited while the upload ran"
+	up := baseSpec()
+	up.KeepMetadata = true
+	up.Dossier.Unit = "stale"
+	up.Dossier.Subject.FullName = "whatever the upload read"
+	d, changed, err := merge(cur, up, []*fileResult{result("02.png", "bb", true, domain.KindLetter, page(1, "u"))})
+	if err != nil || !changed || d.Unit != "edited while the upload ran" || d.Subject.FullName != "Lê Thị Lan" || len(d.Documents) != 2 {
+		t.Fatalf("%v %v %+v", changed, err, d)
+	}
+}

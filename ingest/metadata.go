@@ -24,6 +24,10 @@ type Spec struct {
 	Source  string         // where the metadata came from, for messages
 	Dossier domain.Dossier // metadata only; Documents empty
 	Files   []FileSpec
+	// KeepMetadata makes the stored dossier's metadata win over Dossier
+	// when the dossier exists: the spec only adds documents (uploads), so
+	// a metadata edit made while its files were OCR'd is kept.
+	KeepMetadata bool
 }
 
 // FileSpec is one file to ingest as a document.

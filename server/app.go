@@ -173,7 +173,6 @@ type App struct {
 	jobSem chan struct{}
 
 	mu        sync.Mutex
-	uploading map[string]int // dossier code -> upload jobs not yet ended
 	started   bool
 }
 
@@ -204,7 +203,7 @@ func NewApp(cfg Config) (*App, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{arch: cfg.Archive, ix: cfg.Index, auth: cfg.Auth, sessions: auth.NewSessions(cfg.Auth),
 		audit: cfg.Audit, jobs: cfg.Jobs, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics,
-		ctx: ctx, cancel: cancel, jobSem: make(chan struct{}, cfg.MaxJobs), uploading: map[string]int{}}
+		ctx: ctx, cancel: cancel, jobSem: make(chan struct{}, cfg.MaxJobs)}
 	if cfg.OCR != nil {
 		a.ocr = cfg.Metrics.Recognizer(cfg.OCR)
 	}
@@ -331,24 +330,3 @@ func pageOf(doc *domain.Document, n int) (*domain.Page, error) {
 	return &doc.Pages[n-1], nil
 }
 
-// beginUpload and endUpload count the upload jobs of a dossier, which
-// metadata edits wait for (see UpdateDossier).
-func (a *App) beginUpload(code string) {
-	a.mu.Lock()
-	a.uploading[code]++
-	a.mu.Unlock()
-}
-
-func (a *App) endUpload(code string) {
-	a.mu.Lock()
-	if a.uploading[code]--; a.uploading[code] <= 0 {
-		delete(a.uploading, code)
-	}
-	a.mu.Unlock()
-}
-
-func (a *App) isUploading(code string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.uploading[code] > 0
-}

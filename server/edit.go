@@ -140,10 +140,6 @@ func (a *App) UpdateDossier(ctx context.Context, who Actor, code string, p Dossi
 			return nil, a.recordAfter(ctx, who, e, err)
 		}
 		e.Target, e.Dossier = d.Code, d.Code
-		if a.isUploading(d.Code) {
-			e.Outcome, e.Detail = outcomeFailed, "upload in progress"
-			return nil, a.recordAfter(ctx, who, e, fmt.Errorf("%w: an upload to dossier %s is in progress; edit when its job has ended", ErrConflict, d.Code))
-		}
 		changes, outcome, err := a.applyPatch(who, d, p)
 		if err != nil {
 			e.Outcome, e.Detail = outcome, err.Error()

@@ -96,7 +96,6 @@ func (a *App) upload(ctx context.Context, who Actor, code string, up *Upload) (*
 		a.failed(ctx, who, e, err)
 		return nil, err
 	}
-	a.beginUpload(d.Code)
 	a.metrics.jobsRunning.Add(1)
 	a.wg.Go(func() { a.runUpload(job, spec, up, who.name()) })
 	return job.Status(), nil
@@ -111,7 +110,7 @@ func (a *App) uploadSpec(who Actor, d *domain.Dossier, up *Upload) (*ingest.Spec
 	case up == nil || len(up.Files) == 0:
 		return nil, fmt.Errorf("%w: no file uploaded (send multipart/form-data with file parts named \"file\")", ErrInvalid)
 	}
-	spec := &ingest.Spec{Source: "upload by " + who.name(), Dossier: *d}
+	spec := &ingest.Spec{Source: "upload by " + who.name(), Dossier: *d, KeepMetadata: true}
 	spec.Dossier.Documents = nil
 	seen := map[string]bool{}
 	for i, f := range up.Files {
@@ -132,7 +131,6 @@ func (a *App) uploadSpec(who Actor, d *domain.Dossier, up *Upload) (*ingest.Spec
 // (OCR, store, commit, index) and ends the job.
 func (a *App) runUpload(job *jobs.Job, spec *ingest.Spec, up *Upload, user string) {
 	defer a.metrics.jobsRunning.Add(-1)
-	defer a.endUpload(spec.Dossier.Code)
 	defer up.Remove()
 	err := a.ingestUpload(job, spec, user)
 	if err != nil && a.ctx.Err() == nil {

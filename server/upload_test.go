@@ -128,3 +128,39 @@ func TestUploadRefusals(t *testing.T) {
 		t.Errorf("%d temporary uploads left behind", n)
 	}
 }
+
+// TestEditDuringUpload: a metadata edit made while an upload's pages are
+// OCR'd is kept when the upload commits its documents.
+func TestEditDuringUpload(t *testing.T) {
+	e := newEnv(t, envOptions{ocr: true})
+	arch := e.as("arch")
+	code, body, _ := arch.do("POST", "/api/v1/dossiers", map[string]any{"code": "hs-up-2",
+		"subject": map[string]any{"full_name": "Đặng Thị Yến"}, "unit": "Sở Nội vụ", "classification": "public"})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	img, err := fixtures.Page([]string{"Họ và tên: Đặng Thị Yến", "Thư giới thiệu"}, fixtures.PageOptions{DPI: 150, HeightIn: 3, FontPt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := fixtures.PNG(img, 150)
+	mp := multipartOf(t, []mpFile{{"thu.png", png}}, map[string]string{"kind[0]": "letter"})
+	code, body, _ = arch.do("POST", "/api/v1/dossiers/HS-UP-2/documents", mp)
+	var ur UploadResponse
+	if code != http.StatusAccepted || json.Unmarshal(body, &ur) != nil {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, body, _ := arch.do("PATCH", "/api/v1/dossiers/HS-UP-2", map[string]any{"unit": "Ban Tổ chức"}); code != http.StatusOK {
+		t.Fatalf("edit during upload: %d %s", code, body)
+	}
+	var st jobs.Status
+	waitFor(t, 90*time.Second, "the upload job", func() bool {
+		arch.get(ur.URL, &st)
+		return st.State.Final()
+	})
+	var dv DossierView
+	arch.get("/api/v1/dossiers/HS-UP-2", &dv)
+	if st.State != jobs.StateDone || dv.Unit != "Ban Tổ chức" || len(dv.Documents) != 1 {
+		t.Fatalf("job %s, dossier %+v", st.State, dv)
+	}
+}
