@@ -68,14 +68,12 @@
 //   - A correction's words get boxes from the words it corrects by a
 //     word-level diff (see align.go).
 //   - Upload jobs are recorded with package jobs, like hoso ingest runs, so
-//     /api/v1/jobs lists both; a metadata edit of a dossier with an upload
-//     running is refused (409), because the upload's commit would put back
-//     the metadata it started with.
+//     /api/v1/jobs lists both. An upload only adds documents
+//     (ingest.Spec.KeepMetadata): its commit keeps the dossier's metadata as
+//     stored then, so an edit made while the upload's pages are OCR'd stays.
 //   - /healthz is public and so names no dossier and gives no counts;
 //     /metrics counts records of every level and is for admins only.
 //   - Creating a dossier whose code exists answers 409 even when that
 //     dossier is above the creator's clearance: a code cannot be given
 //     twice. Only the code's existence is revealed.
-//   - The API writes dates as YYYY-MM-DD (type Date): domain.Date
-//     marshals as a full RFC 3339 time through the time.Time it embeds.
 package server
