@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,7 +26,7 @@ type auditOptions struct {
 func (o *auditOptions) AddFlags(fs *flag.FlagSet, env *Env) {
 	o.globalOptions.AddFlags(fs, env)
 	fs.StringVar(&o.KeyFile, "key-file", env.Getenv("HOSO_AUDIT_KEY_FILE"),
-		"`file` holding the audit log's HMAC key [HOSO_AUDIT_KEY_FILE]; verify checks MACs only with it")
+		"`file` holding the audit log's HMAC key [HOSO_AUDIT_KEY_FILE] (default DATA/audit.key, made by hoso serve); verify checks MACs only with a key")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON lines")
 }
 
@@ -288,7 +286,7 @@ func runAuditVerify(ctx context.Context, env *Env, o *auditVerifyOptions) error 
 		}
 		macs := "MACs checked"
 		if !rep.MACs {
-			macs = "MACs not checked (no --key-file)"
+			macs = "MACs not checked (no key: DATA/audit.key is missing and no --key-file)"
 		}
 		head := rep.Head.String()
 		if rep.Head.Seq == 0 {
@@ -330,15 +328,9 @@ this is for a log written by other processes only, or after an error.`)
 // openAuditLog opens the store and the audit log in it (without background
 // sealing). Close the store when done.
 func (o *auditOptions) openAuditLog(ctx context.Context) (*audit.Log, storage.Store, error) {
-	var key []byte
-	if o.KeyFile != "" {
-		b, err := os.ReadFile(o.KeyFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("audit key: %w", err)
-		}
-		if key = bytes.TrimSpace(b); len(key) == 0 {
-			return nil, nil, fmt.Errorf("audit key: %s is empty", o.KeyFile)
-		}
+	key, err := o.auditKey(o.KeyFile, false)
+	if err != nil {
+		return nil, nil, err
 	}
 	s, err := o.openStore(ctx)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,7 +43,7 @@ func (o *serveOptions) AddFlags(fs *flag.FlagSet, env *Env) {
 	fs.IntVar(&o.Workers, "workers", runtime.NumCPU(), "pages of uploads OCR'd in parallel (one Tesseract per worker)")
 	fs.StringVar(&o.Lang, "lang", "vie", "OCR `language`s of uploads, e.g. vie or vie+eng")
 	fs.StringVar(&o.AuditKeyFile, "audit-key-file", env.Getenv("HOSO_AUDIT_KEY_FILE"),
-		"`file` holding the audit log's HMAC key (at least 16 bytes) [HOSO_AUDIT_KEY_FILE]")
+		"`file` holding the audit log's HMAC key, at least 16 bytes [HOSO_AUDIT_KEY_FILE] (default DATA/audit.key, made on first start)")
 	fs.BoolVar(&o.SecureCookies, "secure-cookies", false, "mark the session cookie Secure without --tls-cert (HTTPS ends at a proxy)")
 }
 
@@ -124,7 +122,7 @@ func runServe(ctx context.Context, env *Env, o *serveOptions, maxUpload int64) e
 		return err
 	}
 	defer ix.Close()
-	key, err := readAuditKey(o.AuditKeyFile)
+	key, err := o.auditKey(o.AuditKeyFile, true)
 	if err != nil {
 		return err
 	}
@@ -207,17 +205,3 @@ func serveUntilDone(ctx context.Context, env *Env, o *serveOptions, srv *server.
 	return nil
 }
 
-// readAuditKey reads the audit log's HMAC key; no file means no key.
-func readAuditKey(file string) ([]byte, error) {
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("audit key: %w", err)
-	}
-	if b = bytes.TrimSpace(b); len(b) < 16 {
-		return nil, fmt.Errorf("audit key: %s holds fewer than 16 bytes", file)
-	}
-	return b, nil
-}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -141,6 +143,18 @@ func TestServeFollowsCLIIngest(t *testing.T) {
 	}
 	if code := stop(); code != exitOK {
 		t.Errorf("serve exit code %d", code)
+	}
+	// serve made the audit key; audit verify uses it and checks MACs.
+	if st, err := os.Stat(filepath.Join(data, "audit.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("audit key: %v %v", st, err)
+	}
+	code, out, errOut = cli(t, data, "audit", "verify")
+	if code != exitOK || strings.Contains(out, "not checked") || !strings.Contains(out, "head ") {
+		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = cli(t, data, "audit", "log", "--action", "login")
+	if code != exitOK || !strings.Contains(out, "admin") {
+		t.Fatalf("audit log of the sign-in: exit %d\n%s", code, out)
 	}
 }
 

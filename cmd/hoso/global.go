@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"os"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -96,4 +102,51 @@ func redact(u string) string {
 		}
 	}
 	return u
+}
+
+// auditKey returns the audit log's HMAC key from file, or from DATA/audit.key
+// when file is "". With create set (hoso serve) a missing default key file is
+// made with 32 random bytes, readable by its owner only, so that entries are
+// MAC'd from the first one; without it (hoso audit) a missing default means
+// no key. The key lives outside the object store on purpose: whoever can
+// write the store must not be able to forge entries.
+func (g *globalOptions) auditKey(file string, create bool) ([]byte, error) {
+	explicit := file != ""
+	if !explicit {
+		file = filepath.Join(g.Data, "audit.key")
+	}
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		if !create {
+			return nil, nil
+		}
+		if err := os.MkdirAll(g.Data, 0o700); err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		b = []byte(hex.EncodeToString(raw))
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) { // made by another process just now
+			return g.auditKey(file, false)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		if _, err := f.Write(append(b, '\n')); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		return b, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if b = bytes.TrimSpace(b); len(b) < 16 {
+		return nil, fmt.Errorf("audit key: %s holds fewer than 16 bytes", file)
+	}
+	return b, nil
 }
