@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"hoso/domain"
-	"hoso/server"
 )
 
 // Lang is one interface language: its code (the lang attribute) and its
@@ -64,16 +63,15 @@ func (l *Lang) Has(key string) bool {
 	return ok
 }
 
-// Date formats a calendar date (a domain.Date or server.Date) the way the
-// language writes it; the zero date is "".
-func (l *Lang) Date(v any) string {
-	var d domain.Date
-	switch v := v.(type) {
-	case domain.Date:
-		d = v
-	case server.Date:
-		d = v.Date
-	}
+// calendarDate is a domain.Date, or a type wrapping one.
+type calendarDate interface {
+	IsZero() bool
+	Format(layout string) string
+}
+
+// Date formats a calendar date the way the language writes it; the zero
+// date is "".
+func (l *Lang) Date(d calendarDate) string {
 	if d.IsZero() {
 		return ""
 	}
@@ -95,7 +93,12 @@ func (l *Lang) Time(t time.Time) string {
 }
 
 // Kind names a document kind.
-func (l *Lang) Kind(k domain.DocumentKind) string { return l.T("kind." + string(k)) }
+func (l *Lang) Kind(k domain.DocumentKind) string {
+	if k == "" {
+		return ""
+	}
+	return l.T("kind." + string(k))
+}
 
 // Doc names a document: its title, or else its kind.
 func (l *Lang) Doc(k domain.DocumentKind, title string) string {

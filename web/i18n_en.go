@@ -19,7 +19,7 @@ var enMessages = map[string]string{
 	"flash.created": "Dossier created. Now upload its documents.", "flash.token_revoked": "API token revoked.",
 	"flash.user_created": "User created.", "flash.user_saved": "User changes saved.",
 
-	"error.title": "That did not work", "error.back": "Back to search",
+	"error.title": "That did not work", "error.title_not_found": "Not found", "error.back": "Back to search",
 	"error.not_found":              "No such dossier or page.",
 	"error.forbidden":              "Your role may not do this.",
 	"error.csrf":                   "The form expired. Reload the page and try again.",
@@ -116,7 +116,7 @@ var enMessages = map[string]string{
 	"jobs.user": "Run by", "jobs.created": "Started", "jobs.finished": "Finished", "jobs.none": "No jobs yet.",
 	"jobs.job": "Job %s", "jobs.progress": "%d of %d pages", "jobs.ocr_progress": "OCR",
 	"jobs.wait":            "Recognizing text; the dossier becomes searchable when this ends.",
-	"jobs.done_searchable": "Done. The dossier is searchable.", "jobs.dossiers": "Dossiers",
+	"jobs.done_searchable": "Done. The dossier is searchable.", "jobs.open": "Open dossier %s", "jobs.dossiers": "Dossiers",
 	"jobs.files": "%d files, %d failed", "jobs.pages_done": "%d pages done",
 	"jobkind.upload": "Upload", "jobkind.ingest": "Bulk ingest",
 	"state.queued": "Queued", "state.running": "Running", "state.done": "Done", "state.failed": "Failed",

@@ -19,7 +19,7 @@ var viMessages = map[string]string{
 	"flash.created": "Đã tạo hồ sơ. Bây giờ hãy tải lên các tài liệu.", "flash.token_revoked": "Đã thu hồi mã API.",
 	"flash.user_created": "Đã tạo người dùng.", "flash.user_saved": "Đã lưu thay đổi của người dùng.",
 
-	"error.title": "Không thực hiện được", "error.back": "Quay lại tìm kiếm",
+	"error.title": "Không thực hiện được", "error.title_not_found": "Không tìm thấy", "error.back": "Quay lại tìm kiếm",
 	"error.not_found":              "Không tìm thấy hồ sơ hoặc trang này.",
 	"error.forbidden":              "Vai trò của bạn không được phép làm việc này.",
 	"error.csrf":                   "Biểu mẫu đã hết hạn. Xin tải lại trang và thử lại.",
@@ -116,7 +116,7 @@ var viMessages = map[string]string{
 	"jobs.user": "Người chạy", "jobs.created": "Bắt đầu", "jobs.finished": "Kết thúc", "jobs.none": "Chưa có tác vụ.",
 	"jobs.job": "Tác vụ %s", "jobs.progress": "%d / %d trang", "jobs.ocr_progress": "Nhận dạng chữ",
 	"jobs.wait":            "Đang nhận dạng chữ; hồ sơ sẽ tìm kiếm được khi xong.",
-	"jobs.done_searchable": "Xong. Hồ sơ đã tìm kiếm được.", "jobs.dossiers": "Hồ sơ",
+	"jobs.done_searchable": "Xong. Hồ sơ đã tìm kiếm được.", "jobs.open": "Mở hồ sơ %s", "jobs.dossiers": "Hồ sơ",
 	"jobs.files": "%d tệp, %d lỗi", "jobs.pages_done": "%d trang xong",
 	"jobkind.upload": "Tải lên", "jobkind.ingest": "Nhập hàng loạt",
 	"state.queued": "Đang chờ", "state.running": "Đang chạy", "state.done": "Xong", "state.failed": "Thất bại",

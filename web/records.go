@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"hoso/auth"
 	"hoso/domain"
@@ -27,7 +28,7 @@ func (h *Handler) dossier(rq *request) error {
 	if err != nil {
 		return err
 	}
-	d := dossierData{D: v, PersonURL: personURL(v.Subject.FullName, v.Subject.BirthDate.Date), CanUpload: rq.can(auth.Upload)}
+	d := dossierData{D: v, PersonURL: personURL(v.Subject.FullName, asDate(v.Subject.BirthDate.Time)), CanUpload: rq.can(auth.Upload)}
 	for _, doc := range v.Documents {
 		d.Pages += len(doc.Pages)
 	}
@@ -87,12 +88,12 @@ func (h *Handler) person(rq *request) error {
 		if err != nil {
 			continue // gone or raised meanwhile: not shown
 		}
-		if !samePerson(v.Subject.FullName, name) || v.Subject.BirthDate.Date != d.Born {
+		if !samePerson(v.Subject.FullName, name) || asDate(v.Subject.BirthDate.Time) != d.Born {
 			continue
 		}
 		d.Dossiers = append(d.Dossiers, v)
 		for _, doc := range v.Documents {
-			e := timelineEntry{Date: doc.Date.Date, Code: v.Code, Doc: doc}
+			e := timelineEntry{Date: asDate(doc.Date.Time), Code: v.Code, Doc: doc}
 			if len(doc.Pages) > 0 {
 				e.FirstPg = pageURL(v.Code, doc.ID, 1, "")
 			}
@@ -111,6 +112,10 @@ func (h *Handler) person(rq *request) error {
 	})
 	return rq.render(http.StatusOK, "person", name, "search", d)
 }
+
+// asDate is a domain.Date of t (server's dates select .Time the same way
+// whether they are domain.Date or wrap it).
+func asDate(t time.Time) domain.Date { return domain.Date{Time: t} }
 
 // samePerson compares full names as people write them: case and spacing
 // do not matter, diacritics do.

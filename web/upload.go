@@ -83,7 +83,7 @@ func (h *Handler) createDossier(rq *request) error {
 	} else if b.After(time.Now()) {
 		f.Errors["birth_date"] = rq.lang.T("form.date_future")
 	} else {
-		nd.Subject.BirthDate = server.Date{Date: b}
+		nd.Subject.BirthDate.Time = b.Time
 	}
 	if !nd.Classification.Valid() {
 		f.Errors["classification"] = rq.lang.T("form.choose")

@@ -256,7 +256,11 @@ func (rq *request) fail(err error) {
 		_, _, detail := server.HTTPError(err)
 		msg += " " + detail
 	}
-	if rerr := rq.render(status, "error", rq.lang.T("error.title"), "", errorData{Status: status, Message: msg}); rerr != nil {
+	title := rq.lang.T("error.title")
+	if status == http.StatusNotFound {
+		title = rq.lang.T("error.title_not_found")
+	}
+	if rerr := rq.render(status, "error", title, "", errorData{Status: status, Message: msg}); rerr != nil {
 		rq.h.log.Error("render error page", "err", rerr)
 		http.Error(rq.w, http.StatusText(status), status)
 	}

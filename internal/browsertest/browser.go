@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -190,10 +191,11 @@ func Must[T any](b *Browser, a chromedp.Action[T]) T {
 	return v
 }
 
-// Eval evaluates a JavaScript expression and decodes its value.
+// Eval evaluates a JavaScript expression (awaiting it when it is a
+// promise) and decodes its value.
 func Eval[T any](b *Browser, js string) T {
 	b.t.Helper()
-	return Must(b, chromedp.Evaluate[T](js))
+	return Must(b, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 }
 
 // Open navigates to url and waits until sel is visible.
@@ -376,5 +378,25 @@ func repoRoot() (string, error) {
 			return "", errors.New("no go.mod above the working directory")
 		}
 		dir = parent
+	}
+}
+
+// ThrottleUpload limits the tab's upload rate to bytesPerSec (0: no
+// limit), so a test can watch upload progress.
+func (b *Browser) ThrottleUpload(bytesPerSec float64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		b.fail("Network.enable: %v", err)
+	}
+	rate := bytesPerSec
+	if rate <= 0 {
+		rate = -1
+	}
+	_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: rate}}})
+	if err != nil {
+		b.fail("throttle uploads: %v", err)
 	}
 }

@@ -43,6 +43,13 @@
     });
   });
 
+  // The files' own title fields show the common title as their default.
+  document.getElementById("f-title").addEventListener("input", function (ev) {
+    Array.prototype.forEach.call(list.querySelectorAll("input"), function (i) {
+      i.placeholder = ev.target.value;
+    });
+  });
+
   function clearErrors() {
     general.hidden = true;
     general.textContent = "";
@@ -109,7 +116,15 @@
     });
     submit.disabled = true;
     box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
     bar.value = 0;
-    xhr.send(new FormData(form));
+    var data = new FormData(form);
+    // A file's own title left empty means the title for every file.
+    Array.prototype.forEach.call(list.querySelectorAll("input"), function (i) {
+      if (!i.value.trim()) {
+        data.delete(i.name);
+      }
+    });
+    xhr.send(data);
   });
 })();
