@@ -177,9 +177,11 @@ func loadavg() string {
 // BenchmarkThroughput compares pages per second of the pool (1 worker and
 // NumCPU workers; PNG read and decode included) with the tesseract program
 // run once per page, 1 and NumCPU processes at a time, on 8 A4 pages at
-// 300 dpi. Run it alone, on an idle machine:
+// 300 dpi. Each of the b.N rounds runs the four in turn; rates are the best
+// round's, as other work on a shared machine only slows a round down. Run
+// it alone, on an idle machine if there is one:
 //
-//	go test -run '^$' -bench Throughput -benchtime 1x ./ingest/ocr
+//	go test -run '^$' -bench Throughput -benchtime 3x ./ingest/ocr
 func BenchmarkThroughput(b *testing.B) {
 	needTesseract(b)
 	n := runtime.NumCPU()
@@ -202,14 +204,16 @@ func BenchmarkThroughput(b *testing.B) {
 		} {
 			t0, c0 := time.Now(), selfCPU()
 			run()
-			d[i] += time.Since(t0)
+			if el := time.Since(t0); d[i] == 0 || el < d[i] {
+				d[i] = el // best of b.N: the machine is shared
+			}
 			if i < 2 {
 				poolCPU += selfCPU() - c0
 			}
 		}
 	}
 	b.Logf("load average after: %s", loadavg())
-	rate := func(d time.Duration) float64 { return float64(b.N*len(pages)) / d.Seconds() }
+	rate := func(d time.Duration) float64 { return float64(len(pages)) / d.Seconds() }
 	b.ReportMetric(rate(d[0]), "pool1_pages/s")
 	b.ReportMetric(rate(d[1]), fmt.Sprintf("pool%d_pages/s", n))
 	b.ReportMetric(rate(d[2]), "cli1_pages/s")
