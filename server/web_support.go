@@ -227,7 +227,12 @@ func (a *App) AuditLog(ctx context.Context, who Actor, f audit.Filter, limit int
 		return nil, fmt.Errorf("%w: the audit log cannot be read here, or limit is not 1-%d", ErrInvalid, MaxAuditEntries)
 	}
 	e.Outcome = outcomeOK
-	e.Fields = map[string]any{"user": f.User, "dossier": f.Dossier, "action": f.Action, "outcome": f.Outcome}
+	e.Fields = map[string]any{}
+	for k, v := range map[string]string{"user": f.User, "dossier": f.Dossier, "action": f.Action, "outcome": f.Outcome} {
+		if v != "" {
+			e.Fields[k] = v
+		}
+	}
 	if err := a.record(ctx, who, e); err != nil {
 		return nil, err
 	}

@@ -126,6 +126,12 @@ func TestJourney(t *testing.T) {
 	b.Screenshot("ocr-progress")
 	b.WaitVisible("#job-done", 4*time.Minute)
 	b.Screenshot("job-done")
+	b.Do(chromedp.Click(chromedp.CSS("#job-done a.button")), chromedp.WaitVisible(chromedp.CSS(".thumbs img")))
+	waitUntil(t, b, 20*time.Second, "thumbnails", `[...document.querySelectorAll(".thumbs img")].every(i => i.complete && i.naturalWidth > 0)`)
+	if n := Eval[int](b, `document.querySelectorAll(".thumbs img").length`); n != 2 {
+		t.Errorf("dossier view shows %d thumbnails, want 2", n)
+	}
+	b.Screenshot("dossier-thumbnails")
 	signOut(t, b)
 
 	// A reader below nothing it should see: a secret dossier naming the

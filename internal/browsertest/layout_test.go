@@ -101,6 +101,8 @@ func TestEveryPageFits(t *testing.T) {
 		}
 	}
 	b.SetViewport(1366, 768)
+	b.Open(e.URL+"/search", ".syntax")
+	checkFonts(t, b, ".syntax dt:nth-of-type(2) code", `"Nguyễn Văn Thành"`)
 	b.Open(e.URL+"/search?q=nguyen+van+thanh", ".result")
 	checkFonts(t, b, ".result h2 a", Person)
 	checkFonts(t, b, ".snippet", "Nguyễn Văn Thành")

@@ -24,7 +24,7 @@
           window.location.reload();
           return;
         }
-        window.setTimeout(poll, 1000);
+        window.setTimeout(poll, 2000); // every poll is audited: not too often
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
