@@ -172,6 +172,11 @@ func TestJourney(t *testing.T) {
 	if h := b.Text("h1"); !strings.Contains(h, "Trang 2") {
 		t.Errorf("the right arrow key led to %q, want page 2", h)
 	}
+	b.SetViewport(375, 740)
+	b.Do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("page-image")))
+	checkLayout(t, b, "page view at 375")
+	b.Screenshot("page-view-375")
+	b.SetViewport(1366, 768)
 	checkNoTrace(t, b, e)
 	signOut(t, b)
 
