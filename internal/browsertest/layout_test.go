@@ -106,4 +106,12 @@ func TestEveryPageFits(t *testing.T) {
 	b.Open(e.URL+"/search?q=nguyen+van+thanh", ".result")
 	checkFonts(t, b, ".result h2 a", Person)
 	checkFonts(t, b, ".snippet", "Nguyễn Văn Thành")
+
+	// The language switch keeps the page and remembers the choice.
+	b.Do(chromedp.Click(chromedp.CSS(`.langs a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] .result`)))
+	if s := b.Text("#result-summary"); !strings.Contains(s, "dossiers") {
+		t.Errorf("English summary %q", s)
+	}
+	b.Screenshot("search-results-english")
+	b.Open(e.URL+"/dossiers/"+PublicCode, `html[lang="en"] .thumbs`)
 }
