@@ -204,4 +204,3 @@ func serveUntilDone(ctx context.Context, env *Env, o *serveOptions, srv *server.
 	fmt.Fprintln(env.Stdout, "hoso serve: stopped")
 	return nil
 }
-

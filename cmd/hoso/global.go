@@ -9,8 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
