@@ -19,7 +19,7 @@ need_apt() {
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> installing Debian packages: ${missing[*]}"
   if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 need_go() {
@@ -37,7 +37,7 @@ install_runtime_deps() {
   need_go
   need_apt ca-certificates git gcc g++ pkg-config \
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd \
-    libtesseract-dev libleptonica-dev poppler-utils qpdf fonts-dejavu-core
+    libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core fonts-noto-core
 }
 
 # minio_bin prints the path of an installed MinIO server, if any.
