@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,39 +33,17 @@ type DossierView struct {
 
 // Subject is the person a dossier is about.
 type Subject struct {
-	FullName  string `json:"full_name"`
-	BirthDate Date   `json:"birth_date,omitzero"`
-	Hometown  string `json:"hometown,omitempty"`
+	FullName  string      `json:"full_name"`
+	BirthDate domain.Date `json:"birth_date,omitzero"`
+	Hometown  string      `json:"hometown,omitempty"`
 }
 
 func subjectOf(s domain.Subject) Subject {
-	return Subject{FullName: s.FullName, BirthDate: Date{s.BirthDate}, Hometown: s.Hometown}
+	return Subject{FullName: s.FullName, BirthDate: s.BirthDate, Hometown: s.Hometown}
 }
 
 func (s Subject) domain() domain.Subject {
-	return domain.Subject{FullName: s.FullName, BirthDate: s.BirthDate.Date, Hometown: s.Hometown}
-}
-
-// Date is a calendar date, in JSON "YYYY-MM-DD" ("" or absent: unknown).
-// (domain.Date marshals as a full RFC 3339 time, through the time.Time it
-// embeds; the API speaks plain dates.)
-type Date struct{ domain.Date }
-
-// MarshalJSON writes "YYYY-MM-DD", or "" for the zero Date.
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.Date.String()) }
-
-// UnmarshalJSON reads "YYYY-MM-DD" or "".
-func (d *Date) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date: want a string YYYY-MM-DD")
-	}
-	v, err := domain.ParseDate(s)
-	if err != nil {
-		return err
-	}
-	d.Date = v
-	return nil
+	return domain.Subject{FullName: s.FullName, BirthDate: s.BirthDate, Hometown: s.Hometown}
 }
 
 // DocumentView is one document of a DossierView.
@@ -74,7 +51,7 @@ type DocumentView struct {
 	ID    string              `json:"id"`
 	Kind  domain.DocumentKind `json:"kind"`
 	Title string              `json:"title,omitempty"`
-	Date  Date                `json:"date,omitzero"`
+	Date  domain.Date         `json:"date,omitzero"`
 	// Classification is the document's own level ("" = the dossier's);
 	// Effective is the stricter of the two, which governs access.
 	Classification domain.Classification `json:"classification,omitempty"`
@@ -163,7 +140,7 @@ func viewOf(who Actor, d *domain.Dossier) *DossierView {
 		if !who.User.Allows(eff) {
 			continue
 		}
-		dv := DocumentView{ID: doc.ID, Kind: doc.Kind, Title: doc.Title, Date: Date{doc.Date}, Classification: doc.Classification,
+		dv := DocumentView{ID: doc.ID, Kind: doc.Kind, Title: doc.Title, Date: doc.Date, Classification: doc.Classification,
 			Effective: eff, Pages: make([]PageSummary, 0, len(doc.Pages)),
 			Original: OriginalView{Filename: doc.Original.Filename, Size: doc.Original.Size, MediaType: doc.Original.MediaType, SHA256: doc.Original.SHA256}}
 		for j := range doc.Pages {

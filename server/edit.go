@@ -101,9 +101,9 @@ type DossierPatch struct {
 
 // SubjectPatch changes fields of the subject.
 type SubjectPatch struct {
-	FullName  *string `json:"full_name,omitempty"`
-	BirthDate *Date   `json:"birth_date,omitempty"`
-	Hometown  *string `json:"hometown,omitempty"`
+	FullName  *string      `json:"full_name,omitempty"`
+	BirthDate *domain.Date `json:"birth_date,omitempty"`
+	Hometown  *string      `json:"hometown,omitempty"`
 }
 
 // DocumentPatch changes fields of the document with ID. An empty
@@ -112,7 +112,7 @@ type DocumentPatch struct {
 	ID             string                 `json:"id"`
 	Kind           *domain.DocumentKind   `json:"kind,omitempty"`
 	Title          *string                `json:"title,omitempty"`
-	Date           *Date                  `json:"date,omitempty"`
+	Date           *domain.Date           `json:"date,omitempty"`
 	Classification *domain.Classification `json:"classification,omitempty"`
 }
 
@@ -192,9 +192,9 @@ func (a *App) applyPatch(who Actor, d *domain.Dossier, p DossierPatch) ([]string
 	if s := p.Subject; s != nil {
 		set("subject.full_name", &d.Subject.FullName, s.FullName)
 		set("subject.hometown", &d.Subject.Hometown, s.Hometown)
-		if s.BirthDate != nil && s.BirthDate.Date != d.Subject.BirthDate {
-			changes = append(changes, fmt.Sprintf("subject.birth_date: %s -> %s", d.Subject.BirthDate, s.BirthDate.Date))
-			d.Subject.BirthDate = s.BirthDate.Date
+		if s.BirthDate != nil && *s.BirthDate != d.Subject.BirthDate {
+			changes = append(changes, fmt.Sprintf("subject.birth_date: %s -> %s", d.Subject.BirthDate, *s.BirthDate))
+			d.Subject.BirthDate = *s.BirthDate
 		}
 	}
 	set("unit", &d.Unit, p.Unit)
@@ -240,9 +240,9 @@ func applyDocumentPatch(who Actor, doc *domain.Document, dp DocumentPatch) ([]st
 		changes = append(changes, fmt.Sprintf("%stitle: %q -> %q", f, doc.Title, strings.TrimSpace(*dp.Title)))
 		doc.Title = strings.TrimSpace(*dp.Title)
 	}
-	if dp.Date != nil && dp.Date.Date != doc.Date {
-		changes = append(changes, fmt.Sprintf("%sdate: %s -> %s", f, doc.Date, dp.Date.Date))
-		doc.Date = dp.Date.Date
+	if dp.Date != nil && *dp.Date != doc.Date {
+		changes = append(changes, fmt.Sprintf("%sdate: %s -> %s", f, doc.Date, *dp.Date))
+		doc.Date = *dp.Date
 	}
 	if c := dp.Classification; c != nil && *c != doc.Classification {
 		if *c != "" && !who.User.Allows(*c) {

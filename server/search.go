@@ -61,7 +61,7 @@ type SearchHit struct {
 	DocumentID string              `json:"document_id"`
 	Kind       domain.DocumentKind `json:"kind"`
 	Title      string              `json:"title,omitempty"`
-	Date       Date                `json:"date,omitzero"`
+	Date       domain.Date         `json:"date,omitzero"`
 	Page       int                 `json:"page"`
 	Score      float64             `json:"score"`
 	Snippets   []string            `json:"snippets"`
@@ -151,7 +151,7 @@ func (a *App) fillHits(ctx context.Context, resp *index.Response, out *SearchRes
 		sd := SearchDossier{Code: dh.Code, Subject: dh.Subject, Unit: dh.Unit, Classification: dh.Classification,
 			Score: dh.Score, MatchedPages: dh.MatchedPages, Hits: make([]SearchHit, 0, len(dh.Hits))}
 		for _, h := range dh.Hits {
-			sh := SearchHit{DocumentID: h.DocumentID, Kind: h.Kind, Title: h.Title, Date: Date{h.Date}, Page: h.Page, Score: h.Score,
+			sh := SearchHit{DocumentID: h.DocumentID, Kind: h.Kind, Title: h.Title, Date: h.Date, Page: h.Page, Score: h.Score,
 				Snippets: h.Snippets, Boxes: []Box{}}
 			if sh.Snippets == nil {
 				sh.Snippets = []string{}
