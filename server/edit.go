@@ -43,7 +43,7 @@ func (a *App) CreateDossier(ctx context.Context, who Actor, nd NewDossier) (*Dos
 	}
 	if err != nil {
 		e.Outcome, e.Detail = outcomeInvalid, err.Error()
-		return nil, a.recordAfter(ctx, who, e, fmt.Errorf("%w: %v", ErrInvalid, err))
+		return nil, a.recordAfter(ctx, who, e, fmt.Errorf("%w: %w", ErrInvalid, err))
 	}
 	e.Target, e.Dossier = d.Code, d.Code
 	if _, err := a.arch.Load(ctx, d.Code); err == nil {
