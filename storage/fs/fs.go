@@ -206,7 +206,7 @@ func writeTemp(ctx context.Context, tmp *os.File, key string, r io.Reader, size 
 	h := sha256.New()
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	cr := ctxReader{ctx: ctx, r: r}
+	cr := storage.ContextReader(ctx, r)
 	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), io.LimitReader(cr, size), *bp)
 	if err != nil {
 		return storage.ObjectInfo{}, mapErr(err)
@@ -445,18 +445,6 @@ func mapErr(err error) error {
 	return err
 }
 
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
 
 // fileReader serves an object's content and closes its file.
 type fileReader struct {

@@ -147,7 +147,7 @@ func (s *Store) prepareKnown(ctx context.Context, r io.Reader, size int64) (body
 // more or fewer bytes are an error.
 func hashExactly(ctx context.Context, r io.Reader, size int64, w io.Writer) (string, error) {
 	h := sha256.New()
-	cr := ctxReader{ctx, r}
+	cr := storage.ContextReader(ctx, r)
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(cr, size))
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) {
@@ -247,15 +247,3 @@ func (c *checkReader) verify() error {
 	return nil
 }
 
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
