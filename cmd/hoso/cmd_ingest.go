@@ -29,6 +29,8 @@ type ingestOptions struct {
 	Report  string
 	NoIndex bool
 	User    string
+	// StoreRetry is how long a call to an unreachable store is retried.
+	StoreRetry time.Duration
 }
 
 func (o *ingestOptions) AddFlags(fs *flag.FlagSet, env *Env) {
@@ -38,6 +40,7 @@ func (o *ingestOptions) AddFlags(fs *flag.FlagSet, env *Env) {
 	fs.StringVar(&o.Report, "report", "", "write failures as JSON lines to this `file` (default DATA/reports/ingest-TIME.jsonl)")
 	fs.BoolVar(&o.NoIndex, "no-index", false, "do not update the search index (a running hoso serve or hoso reindex catches up)")
 	fs.StringVar(&o.User, "user", env.Getenv("USER"), "name recorded as the author of new manifest versions")
+	fs.DurationVar(&o.StoreRetry, "store-retry", defaultStoreRetry, "keep retrying an unreachable object store (S3) this `long` before the run stops")
 }
 
 func init() { register(ingestCommand()) }
@@ -65,7 +68,11 @@ Formats: PDF (scanned or with a text layer), TIFF (multi-page), JPEG, PNG.
 Every original is stored once by its SHA-256; pages already done with the same
 settings are not OCR'd again, so running the same command again after a
 failure or Ctrl-C does only the missing work. Failures are listed at the end
-and written as JSON lines to the report file; the exit code is then 3.`)
+and written as JSON lines to the report file; the exit code is then 3.
+
+When an S3 store stops answering, every call is retried with backoff (up to
+5 s apart) for --store-retry, and the outage is reported as it starts, every
+10 s while it lasts and when it ends; only then does the run stop.`)
 			o.AddFlags(fs, env)
 			if err := parseFlags(fs, args); err != nil {
 				return err
@@ -89,7 +96,8 @@ type failureRecord struct {
 func runIngest(ctx context.Context, env *Env, o *ingestOptions, paths []string) error {
 	log := o.logger(env)
 	specs, errs := ingest.Discover(paths)
-	arch, store, err := o.openArchive(ctx)
+	outage := newStoreOutage(env.Stderr, "ingest", o.StoreRetry)
+	arch, store, err := o.openArchiveRetrying(ctx, o.StoreRetry, outage)
 	if err != nil {
 		return err
 	}
@@ -116,6 +124,9 @@ func runIngest(ctx context.Context, env *Env, o *ingestOptions, paths []string) 
 		s := fmt.Sprintf("%d/%d dossiers", dossiersDone.Load(), len(specs))
 		if n := rep.count(); n > 0 {
 			s += fmt.Sprintf(", %d failed", n)
+		}
+		if st := outage.status(); st != "" {
+			s += ", " + st
 		}
 		return s
 	})

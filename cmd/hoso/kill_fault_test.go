@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -14,6 +15,8 @@ import (
 
 	"hoso/internal/faulttest"
 	"hoso/internal/samples"
+	"hoso/storage"
+	"hoso/storage/fs"
 )
 
 // TestKillIngest kills hoso ingest with SIGKILL at random moments of a bulk
@@ -86,25 +89,66 @@ func TestKillIngest(t *testing.T) {
 }
 
 // checkBulkStored checks that data holds every page of bulk exactly once,
-// in the store and the index, and nothing damaged.
+// in the folder store and the index, and nothing damaged or left over.
 func checkBulkStored(t *testing.T, data string, bulk *samples.Bulk) {
 	t.Helper()
 	rep := faulttest.CheckFolderStore(t, filepath.Join(data, "objects"))
 	t.Logf("store: %d objects, %d bytes: %v", rep.Objects, rep.Bytes, rep.ByPrefix)
+	s, err := fs.New(filepath.Join(data, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkPageObjects(t, s, bulk)
+	checkBulkIn(t, map[string]string{"HOSO_DATA": data}, bulk)
+}
+
+// checkPageObjects checks that s holds one original per file of bulk and
+// one page image and one page text per page.
+func checkPageObjects(t *testing.T, s storage.Store, bulk *samples.Bulk) {
+	t.Helper()
 	files := 0
 	for _, n := range bulk.Files {
 		files += n
 	}
-	texts, images := countPageObjects(t, data)
-	if rep.ByPrefix["originals"] != files || texts != bulk.Total || images != bulk.Total || rep.ByPrefix["dossiers"] < len(bulk.Codes) {
-		t.Errorf("store holds %d originals (want %d), %d page texts and %d page images (want %d each), %d manifests for %d dossiers",
-			rep.ByPrefix["originals"], files, texts, images, bulk.Total, rep.ByPrefix["dossiers"], len(bulk.Codes))
+	var originals, texts, images, manifests int
+	textRE, imageRE := regexp.MustCompile(`^pages/.*/p[0-9]{4}/[^/]+\.json$`), regexp.MustCompile(`^pages/.*/p[0-9]{4}\.(png|jpg)$`)
+	for info, err := range s.List(t.Context(), "", "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch k := info.Key; {
+		case strings.HasPrefix(k, "originals/"):
+			originals++
+		case strings.HasPrefix(k, "dossiers/"):
+			manifests++
+		case textRE.MatchString(k):
+			texts++
+		case imageRE.MatchString(k):
+			images++
+		}
 	}
-	if code, out, errOut := cli(t, data, "verify"); code != exitOK || !strings.Contains(out, " 0 problems") {
+	if originals != files || texts != bulk.Total || images != bulk.Total || manifests < len(bulk.Codes) {
+		t.Errorf("store holds %d originals (want %d), %d page texts and %d page images (want %d each), %d manifests for %d dossiers",
+			originals, files, texts, images, bulk.Total, manifests, len(bulk.Codes))
+	}
+}
+
+// checkBulkIn checks, through the CLI with environment vars, that verify is
+// clean, that every dossier of bulk has its documents once each with every
+// page numbered in order, and that the index holds every page.
+func checkBulkIn(t *testing.T, vars map[string]string, bulk *samples.Bulk) {
+	t.Helper()
+	hoso := func(args ...string) (int, string, string) {
+		var out, errOut faulttest.Buffer
+		code := cliWith(context.Background(), t, vars, &out, &errOut, args...)
+		return code, out.String(), errOut.String()
+	}
+	if code, out, errOut := hoso("verify"); code != exitOK || !strings.Contains(out, " 0 problems") {
 		t.Errorf("verify: exit %d\n%s%s", code, out, errOut)
 	}
 	for _, c := range bulk.Codes {
-		code, out, _ := cli(t, data, "show", "--json", "--no-text", c)
+		code, out, _ := hoso("show", "--json", "--no-text", c)
 		var d struct {
 			Version   int
 			Documents []struct {
@@ -129,7 +173,7 @@ func checkBulkStored(t *testing.T, data string, bulk *samples.Bulk) {
 			t.Errorf("%s v%d: %d documents (%d names), %d pages; want %d documents, %d pages", c, d.Version, len(d.Documents), len(names), pages, bulk.Files[c], bulk.Pages[c])
 		}
 	}
-	code, out, errOut := cli(t, data, "reindex", "--check", "--json")
+	code, out, errOut := hoso("reindex", "--check", "--json")
 	var h struct {
 		OK         bool
 		IndexPages int
@@ -139,30 +183,15 @@ func checkBulkStored(t *testing.T, data string, bulk *samples.Bulk) {
 	}
 }
 
-// countPageObjects counts page texts and page images in data's folder store.
-func countPageObjects(t *testing.T, data string) (texts, images int) {
+func countTexts(t *testing.T, data string) int {
 	t.Helper()
-	root := filepath.Join(data, "objects", "pages")
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		switch {
-		case regexp.MustCompile(`/p[0-9]{4}/[^/]+\.json$`).MatchString(filepath.ToSlash(p)):
-			texts++
-		case regexp.MustCompile(`/p[0-9]{4}\.(png|jpg)$`).MatchString(filepath.ToSlash(p)):
-			images++
+	n := 0
+	filepath.WalkDir(filepath.Join(data, "objects", "pages"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") && !strings.Contains(filepath.Base(p), "run-") {
+			n++
 		}
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	return texts, images
-}
-
-func countTexts(t *testing.T, data string) int {
-	n, _ := countPageObjects(t, data)
 	return n
 }
 

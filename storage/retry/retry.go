@@ -12,6 +12,11 @@
 //     retried), and Delete; a Delete retried after a lost response finds
 //     nothing and counts as done.
 //   - List, also mid-way: it resumes after the last key it yielded.
+//
+// By default a call is tried Policy.Attempts times (about 1.5 s of waiting
+// in all), which suits requests a person waits for. A bulk job sets
+// Policy.MaxElapsed instead, to wait out an outage of the store for minutes
+// with capped backoff; OnRetry and OnRecovered let it say so meanwhile.
 package retry
 
 import (
@@ -34,9 +39,17 @@ type Policy struct {
 	// with each try up to Max (default 5s). Each wait is drawn at random
 	// from [d/2, d].
 	Base, Max time.Duration
+	// MaxElapsed, when set, replaces Attempts by a time budget: a call is
+	// tried again as long as the next try would start within MaxElapsed of
+	// its first failure, with waits growing to Max. Set it for bulk work
+	// that should outlast an outage of the store (minutes) rather than fail.
+	MaxElapsed time.Duration
 	// OnRetry, when set, is called before each wait with the failed try's
 	// number (1-based) and error.
 	OnRetry func(op, key string, attempt int, err error)
+	// OnRecovered, when set, is called when a call succeeds after failed
+	// tries, with their number and the time since the first failure.
+	OnRecovered func(op, key string, failures int, down time.Duration)
 }
 
 // Defaults.
@@ -89,22 +102,46 @@ func New(s storage.Store, p Policy) *Store {
 // Unwrap returns the wrapped store.
 func (s *Store) Unwrap() storage.Store { return s.s }
 
+// call tracks the tries of one call.
+type call struct {
+	op, key string
+	first   time.Time // of the first failure
+}
+
 // wait reports whether to try again after the attempt-th try failed with
 // err, sleeping the backoff first.
-func (s *Store) wait(ctx context.Context, op, key string, attempt int, err error) bool {
-	if !errors.Is(err, storage.ErrUnavailable) || attempt >= s.p.Attempts || ctx.Err() != nil {
+func (s *Store) wait(ctx context.Context, c *call, attempt int, err error) bool {
+	if !errors.Is(err, storage.ErrUnavailable) || ctx.Err() != nil {
+		return false
+	}
+	if c.first.IsZero() {
+		c.first = time.Now()
+	}
+	d := s.p.Backoff(attempt)
+	if s.p.MaxElapsed > 0 {
+		if time.Since(c.first)+d > s.p.MaxElapsed {
+			return false
+		}
+	} else if attempt >= s.p.Attempts {
 		return false
 	}
 	if s.p.OnRetry != nil {
-		s.p.OnRetry(op, key, attempt, err)
+		s.p.OnRetry(c.op, c.key, attempt, err)
 	}
-	t := time.NewTimer(s.p.Backoff(attempt))
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// done reports a call that ended after attempt tries with err.
+func (s *Store) done(c *call, attempt int, err error) {
+	if err == nil && attempt > 1 && s.p.OnRecovered != nil {
+		s.p.OnRecovered(c.op, c.key, attempt-1, time.Since(c.first))
 	}
 }
 
@@ -118,9 +155,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 			sk = nil // not really seekable (a pipe behind an *os.File)
 		}
 	}
+	c := &call{op: "put", key: key}
 	for attempt := 1; ; attempt++ {
 		info, err := s.s.Put(ctx, key, r, size, opts)
-		if err == nil || sk == nil || !s.wait(ctx, "put", key, attempt, err) {
+		if err == nil || sk == nil || !s.wait(ctx, c, attempt, err) {
+			s.done(c, attempt, err)
 			return info, err
 		}
 		if _, serr := sk.Seek(start, io.SeekStart); serr != nil {
@@ -131,9 +170,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 
 // Get implements storage.Store.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, storage.ObjectInfo, error) {
+	c := &call{op: "get", key: key}
 	for attempt := 1; ; attempt++ {
 		rc, info, err := s.s.Get(ctx, key)
-		if err == nil || !s.wait(ctx, "get", key, attempt, err) {
+		if err == nil || !s.wait(ctx, c, attempt, err) {
+			s.done(c, attempt, err)
 			return rc, info, err
 		}
 	}
@@ -141,9 +182,11 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, storage.Obj
 
 // Stat implements storage.Store.
 func (s *Store) Stat(ctx context.Context, key string) (storage.ObjectInfo, error) {
+	c := &call{op: "stat", key: key}
 	for attempt := 1; ; attempt++ {
 		info, err := s.s.Stat(ctx, key)
-		if err == nil || !s.wait(ctx, "stat", key, attempt, err) {
+		if err == nil || !s.wait(ctx, c, attempt, err) {
+			s.done(c, attempt, err)
 			return info, err
 		}
 	}
@@ -151,22 +194,26 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.ObjectInfo, error
 
 // Delete implements storage.Store.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	c := &call{op: "delete", key: key}
 	for attempt := 1; ; attempt++ {
 		err := s.s.Delete(ctx, key)
 		if attempt > 1 && errors.Is(err, storage.ErrNotExist) {
-			return nil // an earlier try deleted it and its answer was lost
+			err = nil // an earlier try deleted it and its answer was lost
 		}
-		if err == nil || !s.wait(ctx, "delete", key, attempt, err) {
+		if err == nil || !s.wait(ctx, c, attempt, err) {
+			s.done(c, attempt, err)
 			return err
 		}
 	}
 }
 
 // List implements storage.Store. A failure resumes the listing after the
-// last key yielded; the attempts count failures in a row without progress.
+// last key yielded; the attempts (and MaxElapsed) count failures in a row
+// without progress.
 func (s *Store) List(ctx context.Context, prefix, startAfter string) iter.Seq2[storage.ObjectInfo, error] {
 	return func(yield func(storage.ObjectInfo, error) bool) {
 		after := startAfter
+		c := &call{op: "list", key: prefix}
 		for attempt := 1; ; attempt++ {
 			var failed error
 			for info, err := range s.s.List(ctx, prefix, after) {
@@ -174,15 +221,22 @@ func (s *Store) List(ctx context.Context, prefix, startAfter string) iter.Seq2[s
 					failed = err
 					break
 				}
+				if attempt > 1 {
+					s.done(c, attempt, nil)
+					c.first = time.Time{}
+				}
 				if !yield(info, nil) {
 					return
 				}
 				after, attempt = info.Key, 1
 			}
 			if failed == nil {
+				if attempt > 1 {
+					s.done(c, attempt, nil)
+				}
 				return
 			}
-			if !s.wait(ctx, "list", prefix, attempt, failed) {
+			if !s.wait(ctx, c, attempt, failed) {
 				yield(storage.ObjectInfo{}, failed)
 				return
 			}
