@@ -15,8 +15,9 @@
 //
 // Known hazard: gosseract's init closes and reopens file descriptor 2 for a
 // moment; a file another goroutine opens in that instant could be given
-// descriptor 2 and be redirected. Inits happen in New and on recycling only,
-// so keep RecycleAfter in the hundreds.
+// descriptor 2 and be redirected. Inits happen only in New, on recycling and
+// for a language a worker has not loaded, so keep RecycleAfter in the
+// hundreds.
 //
 // Each page is recognized once (gosseract's GetBoundingBoxesVerbose: one
 // Recognize, then a word-level iterator); the text is built from the words,
