@@ -58,12 +58,18 @@ func (ix *Index) Sync(ctx context.Context, arch *archive.Archive) (SyncStats, er
 
 // Follow calls Sync every interval until ctx is cancelled, so pages
 // committed by other processes become searchable within about interval. It
-// returns nil when ctx is cancelled.
+// returns nil when ctx is cancelled. When the index turns out damaged
+// (ErrDamaged: its files were deleted or could not be written), Follow
+// rebuilds it from the store.
 func (ix *Index) Follow(ctx context.Context, arch *archive.Archive, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		st, err := ix.Sync(ctx, arch)
+		if errors.Is(err, ErrDamaged) && ctx.Err() == nil {
+			ix.log.Warn("index follow: rebuilding the damaged index from the store", logKeyErr, err)
+			st, err = ix.Rebuild(ctx, arch, nil)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return nil

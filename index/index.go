@@ -55,6 +55,12 @@ var (
 	// ErrClearance: the request's clearance is not a valid level. A search
 	// without a valid clearance returns nothing, never everything.
 	ErrClearance = errors.New("invalid clearance")
+	// ErrDamaged: the index's files were lost or could not be written
+	// while it was open (its folder deleted, its disk full). It wraps
+	// ErrOutOfSync: reads are refused until Rebuild replaces it (Follow
+	// does so by itself), because bleve may panic searching an index
+	// whose last batch failed to persist.
+	ErrDamaged = fmt.Errorf("%w: the index files are damaged or gone", ErrOutOfSync)
 )
 
 // Config tunes an Index. The zero value is usable.
@@ -116,10 +122,11 @@ type Index struct {
 	log  *slog.Logger
 	lock *os.File
 
-	mu     sync.RWMutex // guards bi, sub, closed
+	mu     sync.RWMutex // guards bi, sub, closed, broken
 	bi     bleve.Index
 	sub    string // active subfolder name
 	closed bool
+	broken error // why bi may not be read (ErrDamaged), until a Rebuild swaps in a new one
 
 	wmu  sync.Mutex // serializes batches and the rebuild swap
 	cmu  sync.Mutex // serializes CatchUp runs and the rebuild's final catch-up
@@ -150,13 +157,29 @@ func Open(path string, cfg Config) (*Index, error) {
 	var bi bleve.Index
 	if sub != "" {
 		bi, err = openBleve(filepath.Join(path, sub), cfg)
-		if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) || errors.Is(err, bleve.ErrorIndexMetaMissing) {
+		switch {
+		case errors.Is(err, bleve.ErrorIndexPathDoesNotExist) || errors.Is(err, bleve.ErrorIndexMetaMissing):
 			ix.log.Warn("index folder named by CURRENT is missing; starting empty", logKeyPath, sub)
 			sub = ""
-		} else if err != nil {
+		case errors.Is(mapErr(err), ErrLocked):
 			unlockDir(lock)
 			return nil, fmt.Errorf("open index %s: %w", path, mapErr(err))
+		case err != nil:
+			// Damaged files (bolt, segments, metadata): the index is derived
+			// data, so start empty as if the folder had been deleted; the
+			// damaged subfolder is removed below, and CatchUp, Follow or
+			// Rebuild fill the new one from the store.
+			ix.log.Warn("index damaged; starting empty (the store is the truth: hoso serve refills it, or run hoso reindex)", logKeyPath, sub, logKeyErr, err)
+			sub = ""
 		}
+	} else if err := currentDamaged(path); err != nil {
+		ix.log.Warn("index CURRENT damaged; starting empty", logKeyErr, err)
+	}
+	if sub != "" && !hasCurrentLayout(bi) {
+		// built by an older hoso: the store is the truth, refill it
+		ix.log.Warn("index built with an older layout; starting empty (hoso serve refills it, or run hoso reindex)", logKeyPath, sub)
+		_ = bi.Close()
+		sub = ""
 	}
 	if sub == "" {
 		sub, bi, err = createSub(path, cfg, false)
@@ -215,14 +238,30 @@ func (ix *Index) DocCount() (int, error) {
 }
 
 // acquire returns the active bleve index for reading, holding off a swap
-// until release is called.
+// until release is called. A damaged index is refused (ErrDamaged).
 func (ix *Index) acquire() (bleve.Index, func(), error) {
 	ix.mu.RLock()
 	if ix.closed {
 		ix.mu.RUnlock()
 		return nil, nil, ErrClosed
 	}
+	if ix.broken != nil {
+		err := ix.broken
+		ix.mu.RUnlock()
+		return nil, nil, err
+	}
 	return ix.bi, ix.mu.RUnlock, nil
+}
+
+// markBroken records that the active index failed to persist a batch: it
+// is refused from now on, until Rebuild swaps in a new one.
+func (ix *Index) markBroken(cause error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.broken == nil {
+		ix.broken = fmt.Errorf("%w (%v): rebuild it from the store", ErrDamaged, cause)
+		ix.log.Error("search index damaged; refusing searches until it is rebuilt from the store", logKeyErr, cause)
+	}
 }
 
 // openBleve opens a bleve index; batches wait until they are persisted.
@@ -245,6 +284,10 @@ func createSub(root string, cfg Config, unsafe bool) (string, bleve.Index, error
 	if err != nil {
 		return "", nil, mapErr(err)
 	}
+	if err := bi.SetInternal([]byte(internalLayout), []byte(layoutVersion)); err != nil {
+		_ = bi.Close()
+		return "", nil, mapErr(err)
+	}
 	return sub, bi, nil
 }
 
@@ -259,9 +302,22 @@ func readCurrent(root string) (string, error) {
 	}
 	sub := strings.TrimSpace(string(b))
 	if !strings.HasPrefix(sub, "idx-") || strings.ContainsAny(sub, `/\`) {
-		return "", fmt.Errorf("index CURRENT names %q: %w", sub, ErrOutOfSync)
+		return "", nil // damaged: see currentDamaged
 	}
 	return sub, nil
+}
+
+// currentDamaged returns an error when root/CURRENT exists but does not
+// name an index subfolder (readCurrent then reports no index).
+func currentDamaged(root string) error {
+	b, err := os.ReadFile(filepath.Join(root, "CURRENT"))
+	if err != nil {
+		return nil
+	}
+	if sub := strings.TrimSpace(string(b)); !strings.HasPrefix(sub, "idx-") || strings.ContainsAny(sub, `/\`) {
+		return fmt.Errorf("index CURRENT names %q", sub)
+	}
+	return nil
 }
 
 // writeCurrent atomically points root/CURRENT at sub: temp file, fsync,

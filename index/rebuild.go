@@ -128,7 +128,7 @@ func (ix *Index) swapIn(sub string, nbi bleve.Index) error {
 		return err
 	}
 	old, oldSub := ix.bi, ix.sub
-	ix.bi, ix.sub = nbi, sub
+	ix.bi, ix.sub, ix.broken = nbi, sub, nil
 	if an := nbi.Mapping().AnalyzerNamed(AnalyzerName); an != nil {
 		ix.text = an
 	}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -149,7 +150,7 @@ func (w *Indexer) Add(ctx context.Context, d *domain.Dossier) error {
 			p := &doc.Pages[j]
 			id := pageID(d.Code, doc.ID, p.Number)
 			keep[id] = true
-			if err := b.Index(id, pageDocument(d, doc, p)); err != nil {
+			if err := b.IndexAdvanced(pageDocument(d, doc, p)); err != nil {
 				return fmt.Errorf("index dossier %s page %s: %w", d.Code, id, mapErr(err))
 			}
 			w.ops++
@@ -220,6 +221,12 @@ func (w *Indexer) Flush(ctx context.Context) error {
 		defer w.ix.wmu.Unlock()
 	}
 	err := w.withIndex(func(bi bleve.Index) error { return bi.Batch(w.batch) })
+	if err != nil && w.target == nil && !errors.Is(err, ErrDamaged) && !errors.Is(err, ErrClosed) {
+		// The batch may have been half applied in memory and not persisted
+		// (folder deleted, disk full): scorch then panics on later
+		// searches, so the index is refused until rebuilt.
+		w.ix.markBroken(err)
+	}
 	if err != nil {
 		return fmt.Errorf("index batch: %w", mapErr(err))
 	}
