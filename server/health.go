@@ -25,8 +25,11 @@ type healthCache struct {
 	last Health
 }
 
-// Health checks that the store answers, that the index is open, and that
-// the index agrees with the store (index.Check). When they disagree only by
+// Health checks that the store answers, that the index is open, not
+// damaged and filled from the store at least once (index.Synced: a new,
+// deleted or damaged index is reported out of sync while the follower fills
+// it, unless the store is empty), and that the index agrees with the
+// store (index.Check). When they disagree only by
 // dossiers missing from or stale in the index, which is normal for the
 // second after another process commits, it lets the index catch up once
 // and checks again, so that healthy servers do not flap; an empty or
@@ -55,10 +58,27 @@ func (a *App) checkHealth(ctx context.Context) Health {
 		}
 		break
 	}
-	if _, err := a.ix.DocCount(); err != nil {
+	synced, err := a.ix.Synced()
+	switch {
+	case errors.Is(err, index.ErrDamaged):
+		a.log.Warn("health: index", "err", err)
+		h.Index, h.Reason = "damaged", "the search index files are damaged or gone; it is being rebuilt from the store"
+		return h
+	case err != nil:
 		a.log.Warn("health: index", "err", err)
 		h.Index, h.Reason = "unavailable", "the search index is not open"
 		return h
+	case !synced:
+		// new, deleted or damaged and opened empty: the follower is filling
+		// it; a Sync here would wait for that.
+		h.Index, h.Reason = "out of sync", "the search index is being filled from the store"
+		for _, err := range a.arch.Store().List(ctx, archive.PrefixDossiers, "") {
+			if err == nil {
+				return h
+			}
+			break
+		}
+		h.Index, h.Reason = "ok", ""
 	}
 	hc, err := a.ix.Check(ctx, a.arch)
 	if errors.Is(err, index.ErrOutOfSync) && !hc.Empty && hc.NumExtra == 0 && hc.NumDamaged == 0 {

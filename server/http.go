@@ -245,8 +245,8 @@ const notFoundMessage = "no such record"
 // HTTPError maps an error of App (or of the HTTP layer) to a status, a
 // stable code and a message safe to show. Codes: not_found, forbidden,
 // csrf, unauthenticated, rate_limited, invalid, bad_query, conflict,
-// too_large, unsupported_media_type, audit_unavailable, unavailable,
-// internal.
+// too_large, unsupported_media_type, audit_unavailable, index_unavailable,
+// unavailable, internal.
 func HTTPError(err error) (status int, code, message string) {
 	var mbe *http.MaxBytesError
 	switch {
@@ -275,6 +275,8 @@ func HTTPError(err error) (status int, code, message string) {
 		return http.StatusUnsupportedMediaType, "unsupported_media_type", err.Error()
 	case errors.Is(err, ErrAudit):
 		return http.StatusServiceUnavailable, "audit_unavailable", "the audit log cannot record this action, so it was not done; try again later"
+	case errors.Is(err, index.ErrOutOfSync):
+		return http.StatusServiceUnavailable, "index_unavailable", "the search index is being rebuilt from the store; try again in a minute"
 	case errors.Is(err, storage.ErrUnavailable), errors.Is(err, index.ErrClosed), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "unavailable", "the archive is temporarily unavailable; try again later"
 	}

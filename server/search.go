@@ -81,7 +81,8 @@ type Box struct {
 
 // Search runs req with who's clearance (permission Search) and audits the
 // query with its result count. Errors: ErrForbidden, ErrBadQuery,
-// ErrInvalid, ErrAudit.
+// ErrInvalid, ErrAudit, and index.ErrOutOfSync while the index is damaged
+// or being filled from the store (see searchReady).
 func (a *App) Search(ctx context.Context, who Actor, req SearchRequest) (*SearchResult, error) {
 	e := auditEvent{Action: ActionSearch, Target: req.Query}
 	if err := require(who, auth.Search); err != nil {
@@ -93,6 +94,9 @@ func (a *App) Search(ctx context.Context, who Actor, req SearchRequest) (*Search
 	if req.Limit < 1 || req.Limit > MaxSearchLimit || req.Offset < 0 || req.HitsPerDossier < 0 || req.HitsPerDossier > 10 {
 		e.Outcome = outcomeInvalid
 		return nil, a.recordAfter(ctx, who, e, fmt.Errorf("%w: limit must be 1-%d, offset >= 0, hits 0-10", ErrInvalid, MaxSearchLimit))
+	}
+	if err := a.searchReady(ctx); err != nil {
+		return nil, err
 	}
 	resp, err := a.ix.Search(ctx, index.Request{Query: req.Query, Clearance: who.User.Clearance, Offset: req.Offset,
 		Limit: req.Limit, Sort: req.Sort, HitsPerDossier: req.HitsPerDossier, Facets: req.Facets})
