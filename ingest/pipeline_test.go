@@ -326,3 +326,68 @@ func TestConcurrentIngestOneDossier(t *testing.T) {
 		t.Fatalf("%d manifest versions, want 1", versions)
 	}
 }
+
+// TestReocr: OCR again with another language from the stored original; the
+// earlier text stays as a version, the new one is current, and a person's
+// correction stays current.
+func TestReocr(t *testing.T) {
+	pages := []*image.Gray{smallPage(t, "Họ và tên: Bùi Thị Nga"), smallPage(t, "Quyết định khen thưởng")}
+	tif, err := fixtures.TIFF(pages, fixtures.TIFFLZW, 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeDossier(t, dir, "HS-10", map[string][]byte{"01.tif": tif})
+	specs, _ := Discover([]string{dir})
+	ix := &recordingIndexer{}
+	p, arch, _ := newPipeline(t, realOCR(t), ix, Events{})
+	ctx := context.Background()
+	if _, err := p.Run(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := arch.Load(ctx, "HS-10")
+	first := d.Documents[0].Pages
+	// A person corrects page 2 (as the server does): new text, flagged.
+	corr := &domain.OCRResult{Source: "correction", Text: "Quyết định khen thưởng (đã sửa)"}
+	ck, err := arch.PutText(ctx, d.Documents[0].Original.SHA256, 2, "corr-1", corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := &d.Documents[0].Pages[1]
+	pg.TextKey, pg.TextVersions, pg.Flags = ck, append(pg.TextVersions, ck), append(pg.Flags, domain.FlagCorrected)
+	if err := arch.Commit(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+
+	eng := ocr.DefaultConfig()
+	eng.Lang, eng.Workers = "eng", 1
+	engPool, err := ocr.New(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engPool.Close()
+	rp, _ := New(Config{Archive: arch, OCR: engPool, Lang: "eng", Indexer: ix, Workers: 1})
+	got, err := rp.Reocr(ctx, "hs-10", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Stats().PagesOCR != 2 || got.Version != d.Version+1 {
+		t.Fatalf("stats %+v version %d", rp.Stats(), got.Version)
+	}
+	p1, p2 := got.Documents[0].Pages[0], got.Documents[0].Pages[1]
+	if p1.TextKey == first[0].TextKey || len(p1.TextVersions) != 2 || p1.TextVersions[0] != first[0].TextKey || !strings.Contains(p1.TextKey, "ocr-eng") {
+		t.Errorf("page 1: %+v", p1)
+	}
+	if p2.TextKey != ck || len(p2.TextVersions) != 3 {
+		t.Errorf("corrected page 2 must keep its correction current: %+v", p2)
+	}
+	if old, err := arch.LoadText(ctx, first[0].TextKey); err != nil || !strings.Contains(old.Text, "Nga") {
+		t.Errorf("earlier text lost: %v", err)
+	}
+	if ix.got["HS-10"].Version != got.Version {
+		t.Error("re-OCR'd dossier not reindexed")
+	}
+	if _, err := rp.Reocr(ctx, "HS-10", "nope.pdf"); err == nil || !strings.Contains(err.Error(), "nope.pdf") {
+		t.Errorf("unknown document: %v", err)
+	}
+}
