@@ -1,6 +1,7 @@
 package index
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -11,6 +12,7 @@ import (
 	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
+	bindex "github.com/blevesearch/bleve_index_api"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -221,3 +223,145 @@ func foldRune(r rune) (string, bool) {
 	}
 	return "", false
 }
+
+// Tokenizer and lower-case filter of AnalyzerName, used directly by
+// analyzeText (both are stateless and safe for concurrent use).
+var (
+	textTokenizer = unitok.NewUnicodeTokenizer()
+	textLower     = lowercase.NewLowerCaseFilter()
+)
+
+// textAnalysis is a page text analyzed once for the fields fText (folded
+// terms, with locations), fTextExact (original spellings that folding
+// changes, without locations) and fTextPairs (adjacent folded words that
+// are both name syllables, see pairWords).
+type textAnalysis struct {
+	folded, exact, pairs    bindex.TokenFrequencies
+	nFolded, nExact, nPairs int
+}
+
+// analyzeText tokenizes and folds text in one pass, with the tokens of
+// AnalyzerName: each position's folded term goes to folded, the original
+// term to exact when folding changed it. buf must be a private copy of the
+// text: lower-casing overwrites it.
+func analyzeText(buf []byte) *textAnalysis {
+	toks := textLower.Filter(textTokenizer.Tokenize(buf))
+	n := len(toks)
+	folded := make([][]byte, n)
+	locs := make([]bindex.TokenLocation, n)
+	exact := make([][]byte, 0, n)
+	pairBytes, npairs := 0, 0
+	for i, tok := range toks {
+		term := tok.Term
+		if !isASCII(term) {
+			if !norm.NFC.IsNormal(term) {
+				term = norm.NFC.Bytes(term)
+			}
+			if f, changed := Fold(term); changed {
+				exact = append(exact, term)
+				term = f
+			}
+		}
+		folded[i] = term
+		locs[i] = bindex.TokenLocation{Start: tok.Start, End: tok.End, Position: tok.Position}
+		if i > 0 && isPairWord(folded[i-1]) && isPairWord(term) {
+			pairBytes += len(folded[i-1]) + 1 + len(term)
+			npairs++
+		}
+	}
+	var pairs [][]byte
+	if npairs > 0 {
+		pairs = make([][]byte, 0, npairs)
+		slab := make([]byte, 0, pairBytes)
+		for i := 1; i < n; i++ {
+			if !isPairWord(folded[i-1]) || !isPairWord(folded[i]) {
+				continue
+			}
+			at := len(slab)
+			slab = append(slab, folded[i-1]...)
+			slab = append(slab, ' ')
+			slab = append(slab, folded[i]...)
+			pairs = append(pairs, slab[at:len(slab):len(slab)])
+		}
+	}
+	return &textAnalysis{
+		folded: tokenFreqs(folded, locs), nFolded: n,
+		exact: tokenFreqs(exact, nil), nExact: len(exact),
+		pairs: tokenFreqs(pairs, nil), nPairs: len(pairs),
+	}
+}
+
+// tokenFreqs counts terms, with their locations when locs is not nil, in
+// a few large allocations rather than one per term and location.
+func tokenFreqs(terms [][]byte, locs []bindex.TokenLocation) bindex.TokenFrequencies {
+	m := make(bindex.TokenFrequencies, len(terms)/2+1)
+	slab := make([]bindex.TokenFreq, 0, len(terms))
+	var of []*bindex.TokenFreq
+	if locs != nil {
+		of = make([]*bindex.TokenFreq, len(terms))
+	}
+	for i, t := range terms {
+		tf := m[string(t)]
+		if tf == nil {
+			slab = append(slab, bindex.TokenFreq{Term: t})
+			tf = &slab[len(slab)-1]
+			m[string(t)] = tf
+		}
+		tf.SetFrequency(tf.Frequency() + 1)
+		if of != nil {
+			of[i] = tf
+		}
+	}
+	if of != nil {
+		ptrs := make([]*bindex.TokenLocation, len(terms))
+		off := 0
+		for k := range slab {
+			f := slab[k].Frequency()
+			slab[k].Locations = ptrs[off : off : off+f]
+			off += f
+		}
+		for i, tf := range of {
+			tf.Locations = append(tf.Locations, &locs[i])
+		}
+	}
+	return m
+}
+
+// pairWords are the (folded) syllables of Vietnamese family, middle and
+// given names. Two adjacent words of the page text that are both in it are
+// indexed as one term of fTextPairs, so a phrase made of such words ("nguyen
+// van hung", the commonest kind of phrase query) is checked only on pages
+// that have all its pairs: name syllables are the commonest words of a
+// dossier, and pages holding all of a name's words are many times more than
+// pages holding the name. Pairs of other words are not indexed (a phrase
+// with a rarer word is cheap to check without them), which keeps the field
+// at a quarter of all pairs. The list is part of the index layout
+// (layoutVersion): changing it requires a rebuild.
+var pairWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(pairWordList) {
+		m[w] = true
+	}
+	return m
+}()
+
+const pairWordList = `
+an anh au ba bac bach bang banh bao be bich binh bui cam canh cao chau chi
+chien chinh chu cong cu cuc cuong dam dang danh dao dat diem diep dieu dinh
+do doan dong duc dung duoc duong duy duyen gam gia giang ha hai han hang
+hanh hao hau hien hiep hieu ho hoa hoai hoan hoang hoc hoi hong hop hua huan
+hue hung huong huu huy huyen huynh ke kha khac khai khang khanh khiem khiet
+khoa khoi khong khuc khue khuong kien kieu kim ky la lac lai lam lan le liem
+lien lieu linh lo loan loc loi long lu lua luan luc luong luu luyen ly ma
+mac mai man manh minh mo mong mung my nam nga ngan nghia nghiem ngo ngoan
+ngoc nguyen nguyet nham nhan nhat nhi nhu nhuan nhung ninh nong nu nuong oai
+oanh ong pham phan phat phi phong phu phuc phung phuoc phuong quach quan
+quang que quoc quy quyen quyet quynh sang sen si sinh son suong sy ta tai
+tam tan tang tao thach thai tham than thang thanh thao the thi thien thin
+thinh tho thoa thong thu thuan thuat thuc thuong thuy tien tiep tieu tin
+tinh to toai toan ton tong tra tram tran trang tri trieu trinh trong truc
+trung truong tu tuan tue tung tuoi tuong tuyen tuyet ung uoc uy uyen van
+vien viet vinh vo vu vui vuong vy xoan xuan xuyen yen
+`
+
+func isPairWord(b []byte) bool { return pairWords[string(b)] }

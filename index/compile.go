@@ -198,7 +198,7 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query
 			for _, p := range pos {
 				if len(p) > 1 {
 					t := query.NewTermQuery(p[0])
-					t.SetField(field)
+					t.SetField(exactField(field))
 					t.SetBoost(boost)
 					boosts = append(boosts, t)
 				}
@@ -228,15 +228,19 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query
 // optionally a prefix of them or within an edit distance of the folded form.
 func termAlternatives(field string, terms []string, fuzzy int, prefix bool, boost float64) query.Query {
 	var alts []query.Query
-	for _, t := range terms {
+	for i, t := range terms {
+		f := field
+		if i < len(terms)-1 {
+			f = exactField(field) // the original spelling
+		}
 		if prefix {
 			p := query.NewPrefixQuery(t)
-			p.SetField(field)
+			p.SetField(f)
 			alts = append(alts, p)
 			continue
 		}
 		tq := query.NewTermQuery(t)
-		tq.SetField(field)
+		tq.SetField(f)
 		alts = append(alts, tq)
 	}
 	if fuzzy > 0 {
@@ -248,6 +252,16 @@ func termAlternatives(field string, terms []string, fuzzy int, prefix bool, boos
 	d := query.NewDisjunctionQuery(alts)
 	d.SetBoost(boost)
 	return d
+}
+
+// exactField is the field holding the original (diacritic) spellings of
+// field's words: the page text keeps them apart from its folded words (no
+// term vectors needed); the short text fields hold both at each position.
+func exactField(field string) string {
+	if field == fText {
+		return fTextExact
+	}
+	return field
 }
 
 // autoFuzziness is the edit distance used by the automatic fallback, from
@@ -280,10 +294,17 @@ func withPairs(phrase query.Query, folded [][]string) query.Query {
 	}
 	qs := []query.Query{phrase}
 	for i := 1; i < len(folded); i++ {
-		t := query.NewTermQuery(folded[i-1][0] + " " + folded[i][0])
+		a, b := folded[i-1][0], folded[i][0]
+		if !pairWords[a] || !pairWords[b] {
+			continue // not indexed
+		}
+		t := query.NewTermQuery(a + " " + b)
 		t.SetField(fTextPairs)
 		t.SetBoost(0)
 		qs = append(qs, t)
+	}
+	if len(qs) == 1 {
+		return phrase
 	}
 	return query.NewConjunctionQuery(qs)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
 
@@ -22,17 +23,17 @@ const (
 	fUnit      = "unit"       // keyword; stored
 	fUnitText  = "unit_text"  // unit as text, for words in unit:
 	fClass     = "class"      // dossier classification keyword; stored
-	fLevel     = "level"      // effective level number (dossier or document, stricter)
+	fLevel     = "level"      // effective level number (dossier or document, stricter), keyword "0".."3"
 	fDoc       = "doc"        // document id, keyword; stored
 	fKind      = "kind"       // document kind keyword; stored
 	fTitle     = "title"      // document title, text; stored
 	fDate      = "date"       // document date, datetime; stored, doc values (sort)
-	fYear      = "year"       // document year, number
 	fPage      = "page"       // page number; stored
 	fTextKey   = "text_key"   // OCRResult key; stored only
 	fConf      = "conf"       // mean OCR confidence; stored only
 	fFlags     = "flags"      // page flags, keyword
-	fText      = "text"       // page text: stored, term vectors (snippets, boxes)
+	fText      = "text"       // page text: folded words with term vectors (phrases); the original text stored (snippets, boxes)
+	fTextExact = "text_exact" // the page text's words that carry diacritics, as written (exact spellings rank first)
 	fTextPairs = "text_pairs" // page text as folded word pairs: phrase pre-filter
 	fFacetPref = "f_"         // prefix of the facet fields: "<value>\x1f<CODE>"
 )
@@ -103,12 +104,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fUnit, kw(true, false))
 	add(fUnitText, text(false, true))
 	add(fClass, kw(true, false))
-	add(fLevel, num(true, false, false))
+	add(fLevel, kw(false, false))
 	add(fDoc, kw(true, false))
 	add(fKind, kw(true, false))
 	add(fTitle, text(true, true))
 	add(fDate, date(true, true))
-	add(fYear, num(true, false, false))
 	add(fPage, num(false, true, false))
 	stored := kw(true, false)
 	stored.Index = false
@@ -116,6 +116,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fConf, num(false, true, false))
 	add(fFlags, kw(false, false))
 	add(fText, text(true, true))
+	add(fTextExact, text(false, false))
 	pairs := text(false, false)
 	pairs.Analyzer = ShingleAnalyzerName
 	add(fTextPairs, pairs)
@@ -137,52 +138,6 @@ func codeOfID(id string) string {
 	return c
 }
 
-// pageDocument builds the index document of one page. The page's Text may be
-// nil (blank page, or not loaded): the page is then indexed without text.
-func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) map[string]interface{} {
-	eff := d.Effective(doc)
-	m := map[string]interface{}{
-		fCode:     d.Code,
-		fName:     d.Subject.FullName,
-		fHometown: d.Subject.Hometown,
-		fUnit:     d.Unit,
-		fUnitText: d.Unit,
-		fClass:    string(d.Classification),
-		fLevel:    eff.Level(),
-		fDoc:      doc.ID,
-		fKind:     string(doc.Kind),
-		fTitle:    doc.Title,
-		fPage:     p.Number,
-		fTextKey:  p.TextKey,
-		fConf:     p.MeanConfidence,
-	}
-	if len(p.Flags) > 0 {
-		m[fFlags] = p.Flags
-	}
-	if p.Text != nil {
-		m[fText] = p.Text.Text
-		m[fTextPairs] = p.Text.Text
-	}
-	facet := func(name, value string) {
-		if value != "" {
-			m[fFacetPref+name] = value + facetSep + d.Code
-		}
-	}
-	facet(FacetUnit, d.Unit)
-	facet(FacetKind, string(doc.Kind))
-	facet(FacetClassification, string(d.Classification))
-	if b := d.Subject.BirthDate; !b.IsZero() {
-		m[fBirth] = b.Time
-		facet(FacetBirthDecade, strconv.Itoa(b.Year()/10*10)+"s")
-	}
-	if dt := doc.Date; !dt.IsZero() {
-		m[fDate] = dt.Time
-		m[fYear] = dt.Year()
-		facet(FacetDocYear, strconv.Itoa(dt.Year()))
-	}
-	return m
-}
-
 // parseStoredDate reads a datetime field value as returned in hit fields.
 func parseStoredDate(v interface{}) domain.Date {
 	s, _ := v.(string)
@@ -194,4 +149,22 @@ func parseStoredDate(v interface{}) domain.Date {
 		return domain.Date{}
 	}
 	return domain.Date{Time: t.UTC()}
+}
+
+// The index layout: the fields, their analysis and the pair word list.
+// Every new bleve index records layoutVersion under internalLayout; Open
+// starts afresh (empty, refilled from the store like a damaged index) when
+// the active index was built with another layout.
+const (
+	internalLayout = "hoso/layout"
+	// layoutVersion 2: page text split into folded words (fText) and
+	// original spellings (fTextExact); name-syllable pairs; level as a
+	// keyword; documents built without the mapping.
+	layoutVersion = "2"
+)
+
+// hasCurrentLayout reports whether bi was built with layoutVersion.
+func hasCurrentLayout(bi bleve.Index) bool {
+	v, err := bi.GetInternal([]byte(internalLayout))
+	return err == nil && string(v) == layoutVersion
 }

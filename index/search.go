@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -190,17 +191,28 @@ func (s *searchRun) build(pq *qparse.Query) (bool, error) {
 		}
 		return false, err
 	}
-	lo, hi := 0.0, float64(s.req.Clearance.Level())
-	t := true
-	level := query.NewNumericRangeInclusiveQuery(&lo, &hi, &t, &t)
-	level.SetField(fLevel)
-	filter(level)
+	level := levelQuery(s.req.Clearance)
 	must := append([]query.Query{level}, c.must...)
 	if len(c.must) == 0 {
 		must = append(must, query.NewMatchAllQuery()) // keeps a non-zero query norm
 	}
 	s.q = query.NewBooleanQuery(must, c.should, c.mustNot)
 	return c.fuzzyable, nil
+}
+
+// levelQuery matches the pages a reader with clearance c may see: effective
+// level at most c's, as a zero-boost filter.
+func levelQuery(c domain.Classification) query.Query {
+	var qs []query.Query
+	for l := 0; l <= c.Level(); l++ {
+		t := query.NewTermQuery(strconv.Itoa(l))
+		t.SetField(fLevel)
+		filter(t)
+		qs = append(qs, t)
+	}
+	q := query.NewDisjunctionQuery(qs)
+	filter(q)
+	return q
 }
 
 func (s *searchRun) sortOrder() []string {
