@@ -176,11 +176,11 @@ func (p *Pipeline) Ingest(ctx context.Context, spec *Spec) (*domain.Dossier, err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, p.dossierFailed(code, err)
+		return nil, p.dossierFailed(ctx, code, err)
 	}
 	d, changed, err := p.commit(ctx, spec, docs)
 	if err != nil {
-		return nil, p.dossierFailed(code, err)
+		return nil, p.dossierFailed(ctx, code, err)
 	}
 	p.count(func(s *Stats) {
 		s.Dossiers++
@@ -194,7 +194,12 @@ func (p *Pipeline) Ingest(ctx context.Context, spec *Spec) (*domain.Dossier, err
 	return d, nil
 }
 
-func (p *Pipeline) dossierFailed(code string, err error) error {
+func (p *Pipeline) dossierFailed(ctx context.Context, code string, err error) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// stopped with the run (cancelled, or another dossier hit a fatal
+		// error): not a failure of its own; Run's error says why
+		return fmt.Errorf("dossier %s: %w", code, err)
+	}
 	p.count(func(s *Stats) { s.DossiersFailed++ })
 	if e := p.cfg.Events.DossierFailed; e != nil {
 		e(code, err)
