@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"hoso/audit"
 	"hoso/auth"
 	"hoso/domain"
 )
@@ -181,7 +182,32 @@ func runUserCommand(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return sub.run(ctx, env, &o, svc, pos)
+	if sub.name == "list" {
+		return sub.run(ctx, env, &o, svc, pos)
+	}
+	// Every change to accounts is audited before it is made.
+	aud, err := o.openCLIAuditor(ctx, env, store)
+	if err != nil {
+		return err
+	}
+	defer aud.Close(context.WithoutCancel(ctx))
+	action := "user." + sub.name
+	detail := map[string]any{"via": "cli"}
+	if o.Role != "" {
+		detail["role"] = o.Role
+	}
+	if o.Clearance != "" {
+		detail["clearance"] = o.Clearance
+	}
+	if err := aud.record(ctx, action, pos[0], audit.OutcomeOK, detail); err != nil {
+		return err
+	}
+	if err := sub.run(ctx, env, &o, svc, pos); err != nil {
+		detail["error"] = err.Error()
+		aud.record(context.WithoutCancel(ctx), action, pos[0], audit.OutcomeError, detail)
+		return err
+	}
+	return nil
 }
 
 // parseInterspersed parses flags that may come before, between or after

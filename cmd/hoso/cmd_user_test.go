@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -187,5 +188,39 @@ func TestUserParseInterspersed(t *testing.T) {
 		if err != nil || strings.Join(pos, " ") != tc.pos || *role != tc.role {
 			t.Errorf("parseInterspersed(%q) = %q, role %q, %v", tc.args, pos, *role, err)
 		}
+	}
+}
+
+// TestUserCommandsAudited: account changes made from the shell are in the
+// audit log (with the shell user and the outcome), keyed like the server's.
+func TestUserCommandsAudited(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errOut := cli(t, data, "user", "add", "lan", "--role", "reader", "--clearance", "secret"); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errOut)
+	}
+	if code, _, _ := cli(t, data, "user", "disable", "nobody"); code == 0 {
+		t.Fatal("disabling a missing user succeeded")
+	}
+	if code, _, _ := cli(t, data, "user", "list"); code != 0 {
+		t.Fatal("list")
+	}
+	code, out, _ := cli(t, data, "audit", "log", "--json")
+	if code != 0 {
+		t.Fatalf("audit log: %d", code)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e struct{ User, Action, Target, Outcome string }
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		got = append(got, e.User+" "+e.Action+" "+e.Target+" "+e.Outcome)
+	}
+	want := []string{"cli:tester user.add lan ok", "cli:tester user.disable nobody ok", "cli:tester user.disable nobody error"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if code, out, _ := cli(t, data, "audit", "verify"); code != 0 || strings.Contains(out, "not checked") {
+		t.Fatalf("verify with the key made by the CLI: %d\n%s", code, out)
 	}
 }
