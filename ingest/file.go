@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -32,6 +33,11 @@ func (p *Pipeline) processFile(ctx context.Context, code string, f FileSpec, set
 	arch := p.cfg.Archive
 	if settingsID == "" {
 		settingsID = p.cfg.OCR.SettingsID(p.cfg.Lang)
+	}
+	if name := f.FileName(); hasControl(name) {
+		// it would become the document's name, printed on terminals and
+		// pages: refuse it rather than store escape sequences
+		return nil, fmt.Errorf("file name %q has control characters: rename the file", name)
 	}
 	sha, size, err := hashFile(f.Path, p.cfg.Limits.MaxFileBytes)
 	if err != nil {
@@ -233,6 +239,20 @@ func (p *Pipeline) putOriginal(ctx context.Context, path, sha string, size int64
 	defer f.Close()
 	_, err = p.cfg.Archive.PutOriginal(ctx, f, size, sha, mediaType)
 	return err
+}
+
+// hasControl reports whether s holds a control character (C0, DEL or C1)
+// or invalid UTF-8.
+func hasControl(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return true
+		}
+	}
+	return false
 }
 
 // hashFile returns the SHA-256 and size of a file, refusing files over max.

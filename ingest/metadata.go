@@ -291,6 +291,9 @@ func ReadDossierDir(dir string) (*Spec, error) {
 		if st, err := os.Stat(f.Path); err != nil || !st.Mode().IsRegular() {
 			return nil, &MetadataError{File: mf, Field: fmt.Sprintf("documents[%d].file", i), Msg: fmt.Sprintf("listed file %s does not exist or is not a regular file", f.Path)}
 		}
+		if err := insideDir(dir, f.Path); err != nil {
+			return nil, &MetadataError{File: mf, Field: fmt.Sprintf("documents[%d].file", i), Msg: err.Error()}
+		}
 		listed[filepath.Clean(f.Path)] = true
 	}
 	entries, err := os.ReadDir(dir)
@@ -313,12 +316,34 @@ func ReadDossierDir(dir string) (*Spec, error) {
 	return spec, nil
 }
 
-// CheckFiles reports the first listed file of spec that is missing.
+// CheckFiles reports the first listed file of spec that is missing or is a
+// link to outside the folder of the metadata that lists it.
 func (s *Spec) CheckFiles() error {
 	for _, f := range s.Files {
 		if st, err := os.Stat(f.Path); err != nil || !st.Mode().IsRegular() {
 			return &MetadataError{File: s.Source, Field: "file", Msg: fmt.Sprintf("dossier %s: listed file %s does not exist or is not a regular file", s.Dossier.Code, f.Path)}
 		}
+		if err := insideDir(filepath.Dir(s.Source), f.Path); err != nil {
+			return &MetadataError{File: s.Source, Field: "file", Msg: fmt.Sprintf("dossier %s: %v", s.Dossier.Code, err)}
+		}
+	}
+	return nil
+}
+
+// insideDir returns an error when path, with symbolic links resolved, is
+// not inside dir: metadata may name files in its folder only, and a link
+// must not lead out of it any more than "../" may.
+func insideDir(dir, path string) error {
+	base, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(base, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("listed file %s is a link to %s, outside the metadata's folder: copy the file in instead", path, real)
 	}
 	return nil
 }
