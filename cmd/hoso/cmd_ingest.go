@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"hoso/domain"
 	"hoso/ingest"
@@ -202,6 +203,7 @@ func (r *failureReport) add(code, file string, err error) {
 	if code != "" && !strings.Contains(msg, code) {
 		msg = "dossier " + code + ": " + msg
 	}
+	msg = printable(msg)
 	rec := failureRecord{Time: time.Now().UTC(), Dossier: code, File: file, Error: msg}
 	r.recs = append(r.recs, rec)
 	if r.f == nil {
@@ -213,6 +215,17 @@ func (r *failureReport) add(code, file string, err error) {
 		b, _ := json.Marshal(rec)
 		r.f.Write(append(b, '\n'))
 	}
+}
+
+// printable replaces control characters (file names may hold any) by "?", so
+// that a failure printed on a terminal cannot carry escape sequences.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func (r *failureReport) count() int {
