@@ -445,7 +445,6 @@ func mapErr(err error) error {
 	return err
 }
 
-
 // fileReader serves an object's content and closes its file.
 type fileReader struct {
 	ctx context.Context

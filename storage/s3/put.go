@@ -246,4 +246,3 @@ func (c *checkReader) verify() error {
 	c.done = true
 	return nil
 }
-
