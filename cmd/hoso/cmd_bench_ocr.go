@@ -73,7 +73,7 @@ func (b *bench) ocrRows(ctx context.Context) error {
 	}
 	pr, tr := float64(n)/took.Seconds(), float64(n)/plain.Seconds()
 	b.add(fmt.Sprintf("OCR, plain tesseract (%d processes)", b.o.Workers), rate(n, plain),
-		"%d pages %d dpi, -l %s, hOCR out, a process per page, %v", n, dpi, b.o.Lang, plain.Round(10*time.Millisecond))
+		"%d full pages at %d dpi, -l %s, hOCR out, a process per page, %v", n, dpi, b.o.Lang, plain.Round(10*time.Millisecond))
 	b.add(fmt.Sprintf("OCR, hoso pipeline (%d workers)", b.o.Workers), rate(n, took),
 		"same pages: decode, prepare, OCR with boxes, store; %d OCR'd in %v; %.2fx plain tesseract", st.PagesOCR, took.Round(10*time.Millisecond), pr/tr)
 	return nil
@@ -170,7 +170,7 @@ func (b *bench) ingestRows(ctx context.Context) error {
 	for _, f := range bulk.Format {
 		formats[f] = true
 	}
-	what := fmt.Sprintf("%d pages at %d dpi in %d files (%s) of %d dossiers", bulk.Total, dpi, len(bulk.Format), strings.Join(slices.Sorted(maps.Keys(formats)), ", "), len(bulk.Codes))
+	what := fmt.Sprintf("%d pages (8 text lines each) at %d dpi in %d files (%s) of %d dossiers", bulk.Total, dpi, len(bulk.Format), strings.Join(slices.Sorted(maps.Keys(formats)), ", "), len(bulk.Codes))
 	store, err := fs.New(b.path("ingest-fs"))
 	if err != nil {
 		return err
