@@ -1,131 +1,244 @@
 package index
 
 import (
+	"container/heap"
 	"sort"
-
-	"github.com/blevesearch/bleve/v2/search"
 )
 
-// grouping collapses page hits into dossiers.
+// Grouping pages into dossiers.
 //
-// Design: a terms facet on the dossier code over every matching page gives
-// the exact number of matching dossiers and each one's matching page count,
-// in the same pass that ranks pages (cost: one doc-value lookup per matching
-// page, no stored fields). The top pages, in the requested order, are then
-// walked and collapsed in Go: a dossier's position is that of its first
-// (best) page. Dossiers whose further pages ranked too low to be in the walk
-// get them from one extra query restricted to those dossiers. Only the pages
-// finally shown have their stored fields and term locations loaded.
+// Design: the engine returns every matching page with its score. Each page's
+// dossier comes from the segment's page -> dossier table (segcache.go), so
+// one pass over the matching pages gives, per dossier, its number of
+// matching pages and its best score (and its earliest or latest document
+// date for the date sorts): exact totals and the order of dossiers, which
+// is by their best page. The requested page of dossiers is selected, and a
+// second pass collects the pages of those dossiers only, to show the best
+// HitsPerDossier of each (ties broken by page id). Only the shown pages have
+// their stored fields read.
 //
 // The alternatives were weighed: collapsing top hits alone cannot count
 // dossiers exactly; a second per-dossier index document would duplicate all
 // page text (or lose page-level filters such as kind: and date:) and could
 // not rank a dossier by its best page.
-type grouping struct {
-	req    Request
-	byCode bool
-	counts map[string]int // matching pages per dossier, over all matches
-	codes  []string       // sorted codes (code sort only)
-	want   map[string]bool
-	order  []string // dossiers in result order, as walked
-	pages  map[string]*pageAcc
+
+type grouped struct {
+	total, pages int
+	selected     []*selDossier
 }
 
-type pageAcc struct {
-	ids    []string // best first
-	scores map[string]float64
-	best   float64
+type selDossier struct {
+	ord   uint32
+	code  string
+	pages int
+	best  float32
+	hits  []selHit
 }
 
-func newGrouping(req Request) *grouping {
-	return &grouping{req: req, byCode: req.Sort == SortCode, counts: map[string]int{}, pages: map[string]*pageAcc{}}
+type selHit struct {
+	id    string
+	score float32
+	sv    *segView
+	local uint32
 }
 
-func (g *grouping) setCounts(fr *search.FacetResult) {
-	if fr != nil && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			g.counts[t.Term] = t.Count
+// dossierAgg is one dossier's aggregate over the matching pages.
+type dossierAgg struct {
+	pages int32
+	best  float32
+	date  int64 // earliest (date sort) or latest (-date) document date
+}
+
+func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, error) {
+	c := snap.caches
+	tables := make([][]uint32, len(evals))
+	for i, e := range evals {
+		if len(e.docs) == 0 {
+			continue
+		}
+		t, err := e.sv.cache.dossiers(e.sv.seg, c.codes)
+		if err != nil {
+			return nil, err
+		}
+		tables[i] = t
+	}
+	g := &grouped{}
+	names := c.codes.list()
+	agg := make([]dossierAgg, len(names))
+	byDate := req.Sort == SortDate || req.Sort == SortDateDesc
+	for i, e := range evals {
+		if tables[i] == nil {
+			continue
+		}
+		var dates []int64
+		if byDate {
+			var err error
+			if dates, err = e.sv.cache.dates(e.sv.seg); err != nil {
+				return nil, err
+			}
+		}
+		dt := tables[i]
+		all := e.scored.GetCardinality() == uint64(len(e.docs))
+		for j, d := range e.docs {
+			o := dt[d]
+			if o == noOrd {
+				continue
+			}
+			a := &agg[o]
+			if a.pages == 0 {
+				a.best = -1
+				a.date = noDate
+			}
+			a.pages++
+			if sc := e.scores[j]; sc > a.best && (all || e.scored.Contains(d)) {
+				a.best = sc
+			}
+			if byDate {
+				if v := dates[d]; v != noDate && (a.date == noDate || (req.Sort == SortDate && v < a.date) || (req.Sort == SortDateDesc && v > a.date)) {
+					a.date = v
+				}
+			}
 		}
 	}
-	if g.byCode {
-		g.codes = make([]string, 0, len(g.counts))
-		for c := range g.counts {
-			g.codes = append(g.codes, c)
-		}
-		sort.Strings(g.codes)
-		g.want = map[string]bool{}
-		for _, c := range g.window(g.codes) {
-			g.want[c] = true
+	var ords []uint32
+	for o := range agg {
+		if agg[o].pages > 0 {
+			ords = append(ords, uint32(o))
+			g.pages += int(agg[o].pages)
 		}
 	}
-}
-
-func (g *grouping) window(all []string) []string {
-	lo := min(g.req.Offset, len(all))
-	hi := min(g.req.Offset+g.req.Limit, len(all))
-	return all[lo:hi]
-}
-
-func (g *grouping) reset() {
-	g.order = g.order[:0]
-	clear(g.pages)
-}
-
-func (g *grouping) acc(code string) *pageAcc {
-	a := g.pages[code]
-	if a == nil {
-		a = &pageAcc{scores: map[string]float64{}}
-		g.pages[code] = a
-		g.order = append(g.order, code)
+	g.total = len(ords)
+	less := func(a, b uint32) bool {
+		x, y := &agg[a], &agg[b]
+		switch req.Sort {
+		case SortCode:
+			return names[a] < names[b]
+		case SortDate, SortDateDesc:
+			if x.date != y.date {
+				switch {
+				case x.date == noDate:
+					return false
+				case y.date == noDate:
+					return true
+				case req.Sort == SortDate:
+					return x.date < y.date
+				default:
+					return x.date > y.date
+				}
+			}
+		}
+		if x.best != y.best {
+			return x.best > y.best
+		}
+		return names[a] < names[b]
 	}
-	return a
-}
-
-func (a *pageAcc) add(id string, score float64, limit int) {
-	if _, dup := a.scores[id]; dup || len(a.ids) >= limit {
-		return
+	window := topN(ords, req.Offset+req.Limit, less)
+	if req.Offset >= len(window) {
+		return g, nil
 	}
-	if len(a.ids) == 0 || score > a.best {
-		a.best = score
+	window = window[req.Offset:]
+	sel := make(map[uint32]*selDossier, len(window))
+	for _, o := range window {
+		d := &selDossier{ord: o, code: names[o], pages: int(agg[o].pages)}
+		sel[o] = d
+		g.selected = append(g.selected, d)
 	}
-	a.ids = append(a.ids, id)
-	a.scores[id] = score
-}
-
-// add takes the next page of the walk.
-func (g *grouping) add(id string, score float64) {
-	code := codeOfID(id)
-	if g.byCode && !g.want[code] {
-		return
+	if err := collectHits(evals, tables, sel, req.HitsPerDossier); err != nil {
+		return nil, err
 	}
-	g.acc(code).add(id, score, g.req.HitsPerDossier)
+	return g, nil
 }
 
-// addFill takes a page from the fill query (pages by score).
-func (g *grouping) addFill(id string, score float64) {
-	g.acc(codeOfID(id)).add(id, score, g.req.HitsPerDossier)
-}
-
-// enough reports whether the walk found the requested page of dossiers.
-func (g *grouping) enough() bool {
-	return g.byCode || len(g.order) >= g.req.Offset+g.req.Limit
-}
-
-// selected returns the dossiers of the requested page, in result order.
-func (g *grouping) selected() []string {
-	if g.byCode {
-		return g.window(g.codes)
+// topN returns the first n of ords in the order less, sorted.
+func topN(ords []uint32, n int, less func(a, b uint32) bool) []uint32 {
+	if n >= len(ords) {
+		sort.Slice(ords, func(i, j int) bool { return less(ords[i], ords[j]) })
+		return ords
 	}
-	return append([]string(nil), g.window(g.order)...)
+	h := &ordHeap{less: less}
+	for _, o := range ords {
+		if h.Len() < n {
+			heap.Push(h, o)
+		} else if less(o, h.ords[0]) {
+			h.ords[0] = o
+			heap.Fix(h, 0)
+		}
+	}
+	out := h.ords
+	sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
+	return out
 }
 
-// incomplete reports whether a selected dossier has fewer pages than it
-// should show.
-func (g *grouping) incomplete(code string) bool {
-	a := g.pages[code]
-	n := 0
-	if a != nil {
-		n = len(a.ids)
+// ordHeap keeps the worst of the kept ordinals on top.
+type ordHeap struct {
+	ords []uint32
+	less func(a, b uint32) bool
+}
+
+func (h *ordHeap) Len() int           { return len(h.ords) }
+func (h *ordHeap) Less(i, j int) bool { return h.less(h.ords[j], h.ords[i]) }
+func (h *ordHeap) Swap(i, j int)      { h.ords[i], h.ords[j] = h.ords[j], h.ords[i] }
+func (h *ordHeap) Push(x any)         { h.ords = append(h.ords, x.(uint32)) }
+func (h *ordHeap) Pop() any {
+	x := h.ords[len(h.ords)-1]
+	h.ords = h.ords[:len(h.ords)-1]
+	return x
+}
+
+// collectHits finds the best perDossier pages of each selected dossier:
+// best score first, then page id. Pages the ranking did not need are
+// scored now.
+func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier, perDossier int) error {
+	type cand struct {
+		e     *segEval
+		local uint32
+		score float32
 	}
-	return n < min(g.req.HitsPerDossier, g.counts[code])
+	cands := map[uint32][]cand{}
+	for i, e := range evals {
+		if tables[i] == nil {
+			continue
+		}
+		dt := tables[i]
+		var missing []uint32
+		for _, d := range e.docs {
+			if o := dt[d]; sel[o] != nil && !e.scored.Contains(d) {
+				missing = append(missing, d)
+			}
+		}
+		if err := e.scoreSome(missing); err != nil {
+			return err
+		}
+		for j, d := range e.docs {
+			if o := dt[d]; sel[o] != nil {
+				cands[o] = append(cands[o], cand{e, d, e.scores[j]})
+			}
+		}
+	}
+	for o, cs := range cands {
+		sort.Slice(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
+		// keep the best perDossier and any page tied with the last of them
+		n := min(perDossier, len(cs))
+		for n < len(cs) && cs[n].score == cs[n-1].score {
+			n++
+		}
+		hits := make([]selHit, 0, n)
+		for _, c := range cs[:n] {
+			id, err := c.e.sv.seg.DocID(uint64(c.local))
+			if err != nil {
+				return err
+			}
+			hits = append(hits, selHit{id: string(id), score: c.score, sv: c.e.sv, local: c.local})
+		}
+		sort.Slice(hits, func(i, j int) bool {
+			if hits[i].score != hits[j].score {
+				return hits[i].score > hits[j].score
+			}
+			return hits[i].id < hits[j].id
+		})
+		d := sel[o]
+		d.hits = hits[:min(perDossier, len(hits))]
+		d.best = d.hits[0].score
+	}
+	return nil
 }

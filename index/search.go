@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -148,13 +147,19 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	defer release()
-	s := &searchRun{bi: bi, req: req, comp: &compiler{an: ix.text}}
+	snap, err := cachesFor(ix, bi).openSnapshot(bi)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer snap.Close()
+	s := &searchRun{ix: ix, bi: bi, snap: snap, req: req, comp: &compiler{an: ix.text}}
 	resp, fuzzyable, err := s.run(ctx, pq)
 	if err != nil {
 		return nil, err
 	}
 	if resp.Total == 0 && fuzzyable {
 		s.comp.autoFuzzy = true
+		s.comp.missing = snap.missing
 		fresp, _, err := s.run(ctx, pq)
 		if err != nil {
 			return nil, err
@@ -168,175 +173,71 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Response, error) {
 	return resp, nil
 }
 
-// searchRun is one execution of a request against one bleve index.
+// searchRun is one execution of a request against one engineSnap.
 type searchRun struct {
+	ix   *Index
 	bi   bleve.Index
+	snap *engineSnap
 	req  Request
 	comp *compiler
-	q    query.Query
-}
-
-// filter returns q with a zero boost: it restricts without changing scores.
-func filter(q interface{ SetBoost(float64) }) {
-	q.SetBoost(0)
-}
-
-// build makes the bleve query: the clauses ANDed with the clearance filter.
-func (s *searchRun) build(pq *qparse.Query) (bool, error) {
-	c, err := s.comp.compile(pq)
-	if err != nil {
-		var pe *qparse.Error
-		if errors.As(err, &pe) {
-			return false, fmt.Errorf("%w: %w", ErrQuery, err)
-		}
-		return false, err
-	}
-	level := levelQuery(s.req.Clearance)
-	must := append([]query.Query{level}, c.must...)
-	if len(c.must) == 0 {
-		must = append(must, query.NewMatchAllQuery()) // keeps a non-zero query norm
-	}
-	s.q = query.NewBooleanQuery(must, c.should, c.mustNot)
-	return c.fuzzyable, nil
-}
-
-// levelQuery matches the pages a reader with clearance c may see: effective
-// level at most c's, as a zero-boost filter.
-func levelQuery(c domain.Classification) query.Query {
-	var qs []query.Query
-	for l := 0; l <= c.Level(); l++ {
-		t := query.NewTermQuery(strconv.Itoa(l))
-		t.SetField(fLevel)
-		filter(t)
-		qs = append(qs, t)
-	}
-	q := query.NewDisjunctionQuery(qs)
-	filter(q)
-	return q
-}
-
-func (s *searchRun) sortOrder() []string {
-	switch s.req.Sort {
-	case SortCode:
-		return []string{fCode, "-_score", "_id"}
-	case SortDate:
-		return []string{fDate, "-_score", "_id"}
-	case SortDateDesc:
-		return []string{"-" + fDate, "-_score", "_id"}
-	}
-	return []string{"-_score", fCode, "_id"}
+	plan *plan
 }
 
 func (s *searchRun) run(ctx context.Context, pq *qparse.Query) (*Response, bool, error) {
-	fuzzyable, err := s.build(pq)
+	p, err := s.comp.compile(pq, s.req.Clearance)
 	if err != nil {
+		var pe *qparse.Error
+		if errors.As(err, &pe) {
+			return nil, false, fmt.Errorf("%w: %w", ErrQuery, err)
+		}
 		return nil, false, err
 	}
-	g := newGrouping(s.req)
-	res, err := s.firstPass(ctx, g)
+	s.plan = p
+	results, err := s.snap.run(ctx, p, s.req)
 	if err != nil {
-		return nil, false, err
+		if errors.Is(err, ErrQuery) {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("search: %w", err)
 	}
-	resp := &Response{Total: len(g.counts), TotalPages: int(res.Total), Dossiers: []DossierHit{}}
+	g, err := groupResults(s.snap, results, s.req)
+	if err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	resp := &Response{Total: g.total, TotalPages: g.pages, Dossiers: []DossierHit{}}
 	if s.req.Facets {
-		resp.Facets = facetCounts(res.Facets)
+		if resp.Facets, err = facetCounts(s.snap, results, cachesFor(s.ix, s.bi)); err != nil {
+			return nil, false, fmt.Errorf("search: %w", err)
+		}
 	}
-	selected := g.selected()
-	if len(selected) == 0 {
-		return resp, fuzzyable, nil
+	if len(g.selected) == 0 {
+		return resp, p.fuzzyable, nil
 	}
-	if err := s.fill(ctx, g, selected); err != nil {
+	if resp.Dossiers, err = s.details(ctx, g); err != nil {
 		return nil, false, err
 	}
-	if resp.Dossiers, err = s.details(ctx, g, selected); err != nil {
-		return nil, false, err
-	}
-	return resp, fuzzyable, nil
+	return resp, p.fuzzyable, nil
 }
 
-// firstPass runs the query over the whole index: it counts pages per
-// dossier (a terms facet on the code), computes the asked-for facets, and
-// walks the top pages in sort order, collapsing them into dossiers, until
-// the requested page of dossiers is known. Windows grow 4x when the first
-// did not hold enough distinct dossiers.
-func (s *searchRun) firstPass(ctx context.Context, g *grouping) (*bleve.SearchResult, error) {
-	need := s.req.Offset + s.req.Limit
-	window := max(500, need*30)
-	var first *bleve.SearchResult
-	for {
-		req := bleve.NewSearchRequestOptions(s.q, window, 0, false)
-		req.SortBy(s.sortOrder())
-		if first == nil {
-			req.AddFacet(codeFacet, bleve.NewFacetRequest(fCode, maxFacetTerms))
-			if s.req.Facets {
-				for _, f := range facetNames {
-					req.AddFacet(f, bleve.NewFacetRequest(fFacetPref+f, maxFacetTerms))
-				}
-			}
-		}
-		res, err := s.bi.SearchInContext(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", mapErr(err))
-		}
-		if first == nil {
-			first = res
-			g.setCounts(res.Facets[codeFacet])
-		}
-		g.reset()
-		for _, h := range res.Hits {
-			g.add(h.ID, h.Score)
-		}
-		if g.enough() || len(res.Hits) < window || uint64(window) >= res.Total {
-			return first, nil
-		}
-		window *= 4
-	}
-}
-
-// fill fetches more pages for selected dossiers that did not get
-// HitsPerDossier pages in the first pass (their other pages ranked lower).
-// The code filter has zero boost, so scores equal the first pass's.
-func (s *searchRun) fill(ctx context.Context, g *grouping, selected []string) error {
-	var codes []query.Query
-	size := 0
-	for _, code := range selected {
-		if g.incomplete(code) {
-			t := query.NewTermQuery(code)
-			t.SetField(fCode)
-			codes = append(codes, t)
-			size += g.counts[code]
-		}
-	}
-	if len(codes) == 0 {
-		return nil
-	}
-	cq := query.NewDisjunctionQuery(codes)
-	filter(cq)
-	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{s.q, cq}), size, 0, false)
-	req.SortBy([]string{"-_score", "_id"})
-	res, err := s.bi.SearchInContext(ctx, req)
-	if err != nil {
-		return fmt.Errorf("search: %w", mapErr(err))
-	}
-	for _, h := range res.Hits {
-		g.addFill(h.ID, h.Score)
-	}
-	return nil
-}
-
-// details loads stored fields and term locations of the chosen pages only.
-func (s *searchRun) details(ctx context.Context, g *grouping, selected []string) ([]DossierHit, error) {
+// details loads the stored fields of the shown pages only, and finds their
+// matched words.
+func (s *searchRun) details(ctx context.Context, g *grouped) ([]DossierHit, error) {
 	var ids []string
-	for _, code := range selected {
-		if a := g.pages[code]; a != nil {
-			ids = append(ids, a.ids...)
+	var shown []selHit
+	for _, d := range g.selected {
+		for _, h := range d.hits {
+			ids = append(ids, h.id)
+			shown = append(shown, h)
 		}
+	}
+	terms, err := newLocator(s.plan).locate(shown)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	dq := query.NewDocIDQuery(ids)
-	filter(dq)
-	req := bleve.NewSearchRequestOptions(query.NewConjunctionQuery([]query.Query{s.q, dq}), len(ids), 0, false)
+	req := bleve.NewSearchRequestOptions(dq, len(ids), 0, false)
 	req.Fields = storedFields
-	req.IncludeLocations = true
+	req.Score = "none"
 	res, err := s.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", mapErr(err))
@@ -345,17 +246,13 @@ func (s *searchRun) details(ctx context.Context, g *grouping, selected []string)
 	for _, h := range res.Hits {
 		byID[h.ID] = h
 	}
-	out := make([]DossierHit, 0, len(selected))
-	for _, code := range selected {
-		acc := g.pages[code]
-		if acc == nil {
-			continue // its pages went away between the passes
-		}
-		dh := DossierHit{Code: code, Score: acc.best, MatchedPages: g.counts[code], Hits: []PageHit{}}
-		for _, id := range acc.ids {
-			h := byID[id]
+	out := make([]DossierHit, 0, len(g.selected))
+	for _, d := range g.selected {
+		dh := DossierHit{Code: d.code, Score: float64(d.best), MatchedPages: d.pages, Hits: []PageHit{}}
+		for _, hit := range d.hits {
+			h := byID[hit.id]
 			if h == nil {
-				continue // deleted between the passes
+				continue // deleted meanwhile
 			}
 			if dh.Subject == "" {
 				dh.Subject, _ = h.Fields[fName].(string)
@@ -363,14 +260,14 @@ func (s *searchRun) details(ctx context.Context, g *grouping, selected []string)
 				c, _ := h.Fields[fClass].(string)
 				dh.Classification = domain.Classification(c)
 			}
-			dh.Hits = append(dh.Hits, pageHit(h, acc.scores[id]))
+			dh.Hits = append(dh.Hits, pageHit(h, float64(hit.score), terms[hit.id]))
 		}
 		out = append(out, dh)
 	}
 	return out, nil
 }
 
-func pageHit(h *search.DocumentMatch, score float64) PageHit {
+func pageHit(h *search.DocumentMatch, score float64, terms []TermLoc) PageHit {
 	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
 	num := func(f string) int { n, _ := h.Fields[f].(float64); return int(n) }
 	ph := PageHit{
@@ -378,26 +275,57 @@ func pageHit(h *search.DocumentMatch, score float64) PageHit {
 		Date: parseStoredDate(h.Fields[fDate]), Page: num(fPage), TextKey: str(fTextKey), Score: score,
 	}
 	text := str(fText)
-	ph.Terms = termLocs(h.Locations[fText], len(text))
+	for _, t := range terms {
+		if t.End <= len(text) {
+			ph.Terms = append(ph.Terms, t)
+		}
+	}
 	ph.Snippets = snippets(text, ph.Terms, snippetCount, snippetBytes)
 	return ph
 }
 
-// facetCounts turns the (value, code) facet terms into dossier counts per
-// value, most dossiers first, then by value.
-func facetCounts(fr search.FacetResults) map[string][]FacetCount {
+// facetCounts counts the matching dossiers per value of each facet, most
+// dossiers first, then by value.
+func facetCounts(snap *engineSnap, results []*segEval, c *caches) (map[string][]FacetCount, error) {
 	out := make(map[string][]FacetCount, len(facetNames))
+	ndossiers := len(c.codes.list())
+	words := (ndossiers + 63) / 64
 	for _, name := range facetNames {
-		counts := map[string]int{}
-		if r := fr[name]; r != nil && r.Terms != nil {
-			for _, t := range r.Terms.Terms() {
-				v, _, _ := strings.Cut(t.Term, facetSep)
-				counts[v]++
+		values := c.facetTable(name)
+		seen := map[uint32][]uint64{} // value -> bitset of dossiers
+		for _, r := range results {
+			if len(r.docs) == 0 {
+				continue
+			}
+			dossiers, err := r.sv.cache.dossiers(r.sv.seg, c.codes)
+			if err != nil {
+				return nil, err
+			}
+			vals, err := r.sv.cache.facet(r.sv.seg, name, values)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range r.docs {
+				v, o := vals[d], dossiers[d]
+				if v == noOrd || o == noOrd || int(o) >= ndossiers {
+					continue
+				}
+				bs := seen[v]
+				if bs == nil {
+					bs = make([]uint64, words)
+					seen[v] = bs
+				}
+				bs[o/64] |= 1 << (o % 64)
 			}
 		}
-		list := make([]FacetCount, 0, len(counts))
-		for v, n := range counts {
-			list = append(list, FacetCount{Value: v, Count: n})
+		names := values.list()
+		list := make([]FacetCount, 0, len(seen))
+		for v, bs := range seen {
+			n := 0
+			for _, w := range bs {
+				n += bits.OnesCount64(w)
+			}
+			list = append(list, FacetCount{Value: names[v], Count: n})
 		}
 		sort.Slice(list, func(i, j int) bool {
 			if list[i].Count != list[j].Count {
@@ -407,5 +335,5 @@ func facetCounts(fr search.FacetResults) map[string][]FacetCount {
 		})
 		out[name] = list
 	}
-	return out
+	return out, nil
 }

@@ -1,32 +1,19 @@
 package index
 
+// The bleve query compiler hoso used before its engine (engine.go), kept
+// as the reference the engine is tested against (engine_test.go).
+
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"hoso/domain"
 	"hoso/index/qparse"
 )
 
-// textFields are searched by words and phrases without a field, with the
-// boost of a match in each. Hometown and unit are left to their filters:
-// they are short fields whose rare words would outweigh the page text.
-var textFields = []struct {
-	name  string
-	boost float64
-}{{fText, 1}, {fName, 1.5}, {fTitle, 1.2}}
-
-// filterFields maps the query language's text fields to index fields.
-var filterFields = map[string]string{
-	"name": fName, "unit": fUnitText, "hometown": fHometown, "title": fTitle, "text": fText,
-}
-
 // compiled is a parsed query turned into bleve queries.
-type compiled struct {
+type refCompiled struct {
 	must, mustNot []query.Query
 	// should only adds score: the original (diacritic) words of phrases,
 	// so exact spellings rank first
@@ -36,14 +23,14 @@ type compiled struct {
 	fuzzyable bool
 }
 
-// compiler turns clauses into bleve queries using the index's analyzer.
-type compiler struct {
-	an        analysis.Analyzer
-	autoFuzzy bool // make exact positive words and phrases fuzzy (fallback)
+// refCompiler turns clauses into bleve queries: the query compiler before
+// the engine, kept as the reference the engine is tested against.
+type refCompiler struct {
+	*compiler
 }
 
-func (c *compiler) compile(q *qparse.Query) (*compiled, error) {
-	out := &compiled{}
+func (c *refCompiler) compile(q *qparse.Query) (*refCompiled, error) {
+	out := &refCompiled{}
 	for _, cl := range q.Clauses {
 		bq, boosts, err := c.clause(cl)
 		if err != nil {
@@ -67,7 +54,7 @@ func (c *compiler) compile(q *qparse.Query) (*compiled, error) {
 	return out, nil
 }
 
-func (c *compiler) clause(cl qparse.Clause) (query.Query, []query.Query, error) {
+func (c *refCompiler) clause(cl qparse.Clause) (query.Query, []query.Query, error) {
 	valuePos := cl.Pos
 	if cl.Not {
 		valuePos++
@@ -88,27 +75,27 @@ func (c *compiler) clause(cl qparse.Clause) (query.Query, []query.Query, error) 
 }
 
 // filter builds the query of a keyword or range filter.
-func (c *compiler) filter(cl qparse.Clause, valuePos int) (query.Query, error) {
+func (c *refCompiler) filter(cl qparse.Clause, valuePos int) (query.Query, error) {
 	switch cl.Field {
 	case "code":
-		return keywordQuery(fCode, strings.ToUpper(strings.TrimSpace(cl.Text)), cl.Prefix), nil
+		return refKeywordQuery(fCode, strings.ToUpper(strings.TrimSpace(cl.Text)), cl.Prefix), nil
 	case "flag":
-		return keywordQuery(fFlags, strings.ToLower(strings.TrimSpace(cl.Text)), cl.Prefix), nil
+		return refKeywordQuery(fFlags, strings.ToLower(strings.TrimSpace(cl.Text)), cl.Prefix), nil
 	case "kind":
 		k, err := resolveKind(cl.Text)
 		if err != nil {
 			return nil, &qparse.Error{Pos: valuePos, Msg: err.Error()}
 		}
-		return keywordQuery(fKind, k, false), nil
+		return refKeywordQuery(fKind, k, false), nil
 	case "born":
-		return dateRange(fBirth, cl.Range), nil
+		return refDateRange(fBirth, cl.Range), nil
 	case "date", "year":
-		return dateRange(fDate, cl.Range), nil
+		return refDateRange(fDate, cl.Range), nil
 	}
 	return nil, &qparse.Error{Pos: cl.Pos, Msg: fmt.Sprintf("field %q is not supported", cl.Field)}
 }
 
-func keywordQuery(field, v string, prefix bool) query.Query {
+func refKeywordQuery(field, v string, prefix bool) query.Query {
 	if prefix {
 		q := query.NewPrefixQuery(v)
 		q.SetField(field)
@@ -119,55 +106,18 @@ func keywordQuery(field, v string, prefix bool) query.Query {
 	return q
 }
 
-func dateRange(field string, r *qparse.Range) query.Query {
+func refDateRange(field string, r *qparse.Range) query.Query {
 	t, f := true, false
 	q := query.NewDateRangeInclusiveQuery(r.From, r.To, &t, &f)
 	q.SetField(field)
 	return q
 }
 
-// resolveKind accepts a document kind or a unique prefix of one.
-func resolveKind(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	var found []string
-	for _, k := range domain.DocumentKinds {
-		if string(k) == s {
-			return s, nil
-		}
-		if strings.HasPrefix(string(k), s) {
-			found = append(found, string(k))
-		}
-	}
-	if len(found) == 1 {
-		return found[0], nil
-	}
-	all := make([]string, len(domain.DocumentKinds))
-	for i, k := range domain.DocumentKinds {
-		all[i] = string(k)
-	}
-	return "", fmt.Errorf("unknown document kind %q (kinds: %s)", s, strings.Join(all, ", "))
-}
-
-// positions analyzes text and groups the terms by position: each group holds
-// the original (diacritic) term first and its folded form after it, if any.
-func (c *compiler) positions(text string) [][]string {
-	var out [][]string
-	last := -1
-	for _, tok := range c.an.Analyze([]byte(text)) {
-		if tok.Position != last {
-			out = append(out, nil)
-			last = tok.Position
-		}
-		out[len(out)-1] = append(out[len(out)-1], string(tok.Term))
-	}
-	return out
-}
-
 // text builds the query for a word or phrase on the given fields (nil: all
 // text fields, with their boosts). A phrase is matched on the folded terms
 // only (half the positions to check, which is most of a phrase's cost); its
 // original words come back as optional boosts.
-func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query.Query) {
+func (c *refCompiler) text(cl qparse.Clause, fields []string) (query.Query, []query.Query) {
 	pos := c.positions(cl.Text)
 	if len(pos) == 0 {
 		return nil, nil
@@ -193,7 +143,7 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query
 			mp.SetBoost(boost)
 			q = mp
 			if field == fText && fuzzy == 0 {
-				q = withPairs(mp, folded)
+				q = refWithPairs(mp, folded)
 			}
 			for _, p := range pos {
 				if len(p) > 1 {
@@ -204,7 +154,7 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query
 				}
 			}
 		default:
-			q = termAlternatives(field, pos[0], fuzzy, cl.Prefix, boost)
+			q = refTermAlternatives(field, pos[0], fuzzy, cl.Prefix, boost)
 		}
 		per = append(per, q)
 	}
@@ -226,7 +176,7 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (query.Query, []query
 // termAlternatives matches one position: the original term or its folded
 // form (a document with the exact spelling matches both and ranks higher),
 // optionally a prefix of them or within an edit distance of the folded form.
-func termAlternatives(field string, terms []string, fuzzy int, prefix bool, boost float64) query.Query {
+func refTermAlternatives(field string, terms []string, fuzzy int, prefix bool, boost float64) query.Query {
 	var alts []query.Query
 	for i, t := range terms {
 		f := field
@@ -254,41 +204,12 @@ func termAlternatives(field string, terms []string, fuzzy int, prefix bool, boos
 	return d
 }
 
-// exactField is the field holding the original (diacritic) spellings of
-// field's words: the page text keeps them apart from its folded words (no
-// term vectors needed); the short text fields hold both at each position.
-func exactField(field string) string {
-	if field == fText {
-		return fTextExact
-	}
-	return field
-}
-
-// autoFuzziness is the edit distance used by the automatic fallback, from
-// the shortest (folded) word: none up to 2 letters, 1 up to 5, else 2.
-func autoFuzziness(pos [][]string) int {
-	shortest := -1
-	for _, p := range pos {
-		n := utf8.RuneCountInString(p[len(p)-1])
-		if shortest < 0 || n < shortest {
-			shortest = n
-		}
-	}
-	switch {
-	case shortest <= 2:
-		return 0
-	case shortest <= 5:
-		return 1
-	}
-	return 2
-}
-
 // withPairs puts a conjunction of the phrase's folded word pairs, matched
 // as single terms of the text_pairs field, before the phrase: bleve's
 // conjunction advances the rarest pair first, so positions are only checked
 // on pages that have every pair. The pairs have zero boost: they filter, the
 // phrase scores.
-func withPairs(phrase query.Query, folded [][]string) query.Query {
+func refWithPairs(phrase query.Query, folded [][]string) query.Query {
 	if len(folded) < 2 {
 		return phrase
 	}

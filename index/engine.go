@@ -1,0 +1,466 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// The search engine. Bleve's searchers visit matching pages one at a time
+// through a tree of iterators, and its collector then decodes doc values
+// for every matching page (dossier code for the counts, sort fields), so a
+// query matching a quarter of a million pages costs seconds. This engine
+// reads scorch's segments directly instead:
+//
+//   - matching is done on roaring bitmaps: the postings of each term,
+//     or-ed and and-ed as the query says, restricted to the reader's
+//     clearance; phrases are checked position by position only on pages
+//     that hold all their words (and all their name-syllable pairs, see
+//     pairWords);
+//   - scores are computed term by term over the matching pages only (TF-IDF
+//     as bleve's: boost · idf² · √tf · norm, with bleve's coordination
+//     factor where a query offers alternatives);
+//   - the dossier of every page, its document date and its facet values
+//     come from per-segment tables built once per segment (segcache.go),
+//     so grouping pages into dossiers, exact totals, sorting and facets
+//     are array reads;
+//   - segments are processed in parallel, one goroutine per core.
+//
+// Stored fields are read through bleve, for the shown pages only.
+
+// ErrEngine marks an index the engine cannot read (not scorch).
+var errEngine = errors.New("index is not a scorch index")
+
+// engineSnap is one consistent view of the index: its segments and their
+// caches.
+type engineSnap struct {
+	caches *caches
+	reader bindex.IndexReader
+	segs   []*segView
+	docs   uint64 // live pages, for idf
+}
+
+type segView struct {
+	seg     segment.Segment
+	deleted *roaring.Bitmap
+	base    uint64 // global number of local doc 0
+	cache   *segCache
+
+	mu    sync.Mutex
+	dicts map[string]segment.TermDictionary
+}
+
+func (sv *segView) dict(field string) (segment.TermDictionary, error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if d, ok := sv.dicts[field]; ok {
+		return d, nil
+	}
+	d, err := sv.seg.Dictionary(field)
+	if err != nil {
+		return nil, err
+	}
+	if sv.dicts == nil {
+		sv.dicts = map[string]segment.TermDictionary{}
+	}
+	sv.dicts[field] = d
+	return d, nil
+}
+
+// postings returns the postings list of field:term, deleted pages left out.
+func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
+	d, err := sv.dict(field)
+	if err != nil {
+		return nil, err
+	}
+	return d.PostingsList([]byte(term), sv.deleted, nil)
+}
+
+// openSnapshot takes the current engineSnap of bi. Close it when done.
+func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	is, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		_ = r.Close()
+		return nil, errEngine
+	}
+	n, err := is.DocCount()
+	if err != nil {
+		_ = r.Close()
+		return nil, mapErr(err)
+	}
+	s := &engineSnap{caches: c, reader: r, docs: n}
+	var segs []segment.Segment
+	base := uint64(0)
+	for _, ss := range is.Segments() {
+		s.segs = append(s.segs, &segView{seg: ss.Segment(), deleted: ss.Deleted(), base: base})
+		segs = append(segs, ss.Segment())
+		base += ss.Count()
+	}
+	for i, sc := range c.forSegments(segs) {
+		s.segs[i].cache = sc
+	}
+	return s, nil
+}
+
+func (s *engineSnap) Close() error { return s.reader.Close() }
+
+// resolve expands prefix and fuzzy nodes into the index's terms and sets
+// every term's idf, over the whole engineSnap.
+func (s *engineSnap) resolve(n *node) error {
+	if n == nil {
+		return nil
+	}
+	switch n.kind {
+	case nTerm:
+		df := uint64(0)
+		for _, sv := range s.segs {
+			pl, err := sv.postings(n.field, n.term)
+			if err != nil {
+				return err
+			}
+			df += pl.Count()
+		}
+		n.idf = 1 + math.Log(float64(s.docs)/float64(df+1))
+	case nExpand:
+		kids, err := s.expand(n)
+		if err != nil {
+			return err
+		}
+		*n = node{kind: nAny, kids: kids}
+		return s.resolve(n)
+	case nAny:
+		for _, k := range n.kids {
+			if err := s.resolve(k); err != nil {
+				return err
+			}
+		}
+	case nPhrase:
+		for i, alts := range n.pos {
+			var flat []*node
+			for _, a := range alts {
+				if err := s.resolve(a); err != nil {
+					return err
+				}
+				if a.kind == nAny { // an expansion: its terms are the alternatives
+					flat = append(flat, a.kids...)
+				} else {
+					flat = append(flat, a)
+				}
+			}
+			n.pos[i] = flat
+		}
+		n.pairs = phrasePairs(n)
+	}
+	return nil
+}
+
+// missing reports whether a folded word occurs in none of the text fields.
+func (s *engineSnap) missing(term string) bool {
+	for _, f := range []string{fText, fName, fTitle, fHometown, fUnitText} {
+		for _, sv := range s.segs {
+			pl, err := sv.postings(f, term)
+			if err != nil || pl.Count() > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxPairGroup bounds the pair terms checked for two adjacent positions.
+const maxPairGroup = 256
+
+// phrasePairs returns the pair pre-filter of a resolved phrase on the page
+// text: for each two adjacent positions whose alternatives are all pair
+// words (see pairWords), the pairs a matching page must hold one of.
+func phrasePairs(n *node) [][]string {
+	if n.field != fText {
+		return nil
+	}
+	allPairWords := func(alts []*node) bool {
+		for _, a := range alts {
+			if !pairWords[a.term] {
+				return false
+			}
+		}
+		return true
+	}
+	var groups [][]string
+	for i := 1; i < len(n.pos); i++ {
+		a, b := n.pos[i-1], n.pos[i]
+		if len(a)*len(b) > maxPairGroup || !allPairWords(a) || !allPairWords(b) {
+			continue
+		}
+		var g []string
+		for _, x := range a {
+			for _, y := range b {
+				g = append(g, x.term+" "+y.term)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// maxExpansion bounds the terms a prefix or fuzzy word expands to, as
+// bleve's DisjunctionMaxClauseCount does by default.
+const maxExpansion = 1024
+
+// expand returns the terms of a prefix or fuzzy node, fuzzy ones boosted
+// by 1/(edit distance+1) as bleve does.
+func (s *engineSnap) expand(n *node) ([]*node, error) {
+	var fd bindex.FieldDict
+	var err error
+	if n.prefix {
+		fd, err = s.reader.FieldDictPrefix(n.field, []byte(n.term))
+	} else {
+		fr, ok := s.reader.(bindex.IndexReaderFuzzy)
+		if !ok {
+			return nil, errEngine
+		}
+		fd, _, err = fr.FieldDictFuzzyAutomaton(n.field, n.term, n.fuzzy, "")
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer fd.Close()
+	var out []*node
+	for {
+		e, err := fd.Next()
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if e == nil {
+			break
+		}
+		if len(out) >= maxExpansion {
+			return nil, fmt.Errorf("%w: %q matches more than %d words", ErrQuery, n.term, maxExpansion)
+		}
+		b := n.boost
+		if !n.prefix {
+			b /= float64(e.EditDistance) + 1
+		}
+		out = append(out, termNode(n.field, e.Term, b))
+	}
+	return out, nil
+}
+
+// hasScore reports whether n contributes to scores (filters do not).
+func hasScore(n *node) bool {
+	switch n.kind {
+	case nTerm:
+		return n.boost > 0
+	case nRange:
+		return false
+	case nPhrase:
+		return true
+	}
+	for _, k := range n.kids {
+		if hasScore(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// match returns the pages of the segment matching n, deleted pages left
+// out. within, when not nil, bounds the pages the caller cares about
+// (phrases are only checked there). The result must not be modified.
+func (e *segEval) matchNode(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	switch n.kind {
+	case nTerm:
+		pl, err := e.sv.postings(n.field, n.term)
+		if err != nil {
+			return nil, err
+		}
+		return postingsBitmap(pl), nil
+	case nAny:
+		bms := make([]*roaring.Bitmap, 0, len(n.kids))
+		for _, k := range n.kids {
+			bm, err := e.matchNode(k, within)
+			if err != nil {
+				return nil, err
+			}
+			if !bm.IsEmpty() {
+				bms = append(bms, bm)
+			}
+		}
+		switch len(bms) {
+		case 0:
+			return roaring.New(), nil
+		case 1:
+			return bms[0], nil
+		}
+		return roaring.FastOr(bms...), nil
+	case nRange:
+		acc := roaring.New()
+		lo, hi := n.lo, n.hi
+		if lo == nil {
+			lo = []byte{shiftStart}
+		}
+		if hi == nil {
+			hi = []byte{shiftStart + 1}
+		}
+		// (the bitmaps visitTerms passes are reused: or them at once)
+		err := visitTerms(e.sv.seg, n.field, lo, hi, func(_ []byte, bm *roaring.Bitmap) {
+			acc.Or(bm)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if e.sv.deleted != nil {
+			acc.AndNot(e.sv.deleted)
+		}
+		return acc, nil
+	case nPhrase:
+		return e.phrase(n, within)
+	}
+	return nil, fmt.Errorf("index engine: unexpected node kind %d", n.kind)
+}
+
+// shiftStart is the first byte of bleve's exact (shift 0) numeric terms.
+const shiftStart = 0x20
+
+// phrase returns the pages where n's positions are consecutive. Candidates
+// are the pages (within bounds) holding a word of every position and every
+// pair; only they have their term locations read.
+func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	if bm, ok := e.matched[n]; ok {
+		return bm, nil
+	}
+	var parts []*roaring.Bitmap
+	if within != nil {
+		parts = append(parts, within)
+	}
+	for _, group := range n.pairs {
+		var ors []*roaring.Bitmap
+		for _, pair := range group {
+			pl, err := e.sv.postings(fTextPairs, pair)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, postingsBitmap(pl))
+		}
+		parts = append(parts, roaring.FastOr(ors...))
+	}
+	posBM := make([][]*roaring.Bitmap, len(n.pos))
+	for i, alts := range n.pos {
+		var ors []*roaring.Bitmap
+		for _, a := range alts {
+			pl, err := e.sv.postings(a.field, a.term)
+			if err != nil {
+				return nil, err
+			}
+			bm := postingsBitmap(pl)
+			posBM[i] = append(posBM[i], bm)
+			if !bm.IsEmpty() {
+				ors = append(ors, bm)
+			}
+		}
+		if len(ors) == 0 {
+			out := roaring.New()
+			e.matched[n] = out
+			return out, nil
+		}
+		if len(ors) == 1 {
+			parts = append(parts, ors[0])
+		} else {
+			parts = append(parts, roaring.FastOr(ors...))
+		}
+	}
+	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
+	cand := roaring.FastAnd(parts...)
+	out := roaring.New()
+	if cand.IsEmpty() || len(n.pos) == 1 {
+		e.matched[n] = cand
+		return cand, nil
+	}
+	// one location iterator per alternative, over the candidates
+	type altIt struct {
+		it  segment.PostingsIterator
+		cur segment.Posting
+	}
+	its := make([][]*altIt, len(n.pos))
+	for i, alts := range n.pos {
+		for j, a := range alts {
+			if !posBM[i][j].Intersects(cand) {
+				continue
+			}
+			pl, err := e.sv.postings(a.field, a.term)
+			if err != nil {
+				return nil, err
+			}
+			it := pl.Iterator(true, true, true, nil)
+			if o, ok := it.(segment.OptimizablePostingsIterator); ok && o.ActualBitmap() != nil {
+				o.ReplaceActual(roaring.And(o.ActualBitmap(), cand))
+			}
+			ai := &altIt{it: it}
+			if ai.cur, err = it.Next(); err != nil {
+				return nil, err
+			}
+			its[i] = append(its[i], ai)
+		}
+	}
+	posSets := make([][]uint64, len(n.pos))
+	ci := cand.Iterator()
+	for ci.HasNext() {
+		d := uint64(ci.Next())
+		for i := range its {
+			posSets[i] = posSets[i][:0]
+			for _, ai := range its[i] {
+				for ai.cur != nil && ai.cur.Number() < d {
+					var err error
+					if ai.cur, err = ai.it.Next(); err != nil {
+						return nil, err
+					}
+				}
+				if ai.cur != nil && ai.cur.Number() == d {
+					for _, l := range ai.cur.Locations() {
+						posSets[i] = append(posSets[i], l.Pos())
+					}
+				}
+			}
+		}
+		if consecutive(posSets) {
+			out.Add(uint32(d))
+		}
+	}
+	e.matched[n] = out
+	return out, nil
+}
+
+// consecutive reports whether some p has p+i in sets[i] for every i.
+func consecutive(sets [][]uint64) bool {
+	for _, p := range sets[0] {
+		ok := true
+		for i := 1; i < len(sets) && ok; i++ {
+			ok = false
+			for _, q := range sets[i] {
+				if q == p+uint64(i) {
+					ok = true
+					break
+				}
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}

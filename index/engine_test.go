@@ -1,0 +1,258 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"hoso/domain"
+	"hoso/index/qparse"
+)
+
+// refQuery is the bleve query the search compiled to before the engine.
+func refQuery(t *testing.T, ix *Index, q string, clearance domain.Classification, autoFuzzy bool) query.Query {
+	t.Helper()
+	pq, err := qparse.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &refCompiler{&compiler{an: ix.text, autoFuzzy: autoFuzzy}}
+	c, err := rc.compile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var levels []query.Query
+	for l := 0; l <= clearance.Level(); l++ {
+		tq := query.NewTermQuery(strconv.Itoa(l))
+		tq.SetField(fLevel)
+		tq.SetBoost(0)
+		levels = append(levels, tq)
+	}
+	must := append([]query.Query{query.NewDisjunctionQuery(levels)}, c.must...)
+	if len(c.must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	return query.NewBooleanQuery(must, c.should, c.mustNot)
+}
+
+// refPages returns the ids of the pages bleve matches for q.
+func refPages(t *testing.T, ix *Index, q string, clearance domain.Classification, autoFuzzy bool) []string {
+	t.Helper()
+	req := bleve.NewSearchRequestOptions(refQuery(t, ix, q, clearance, autoFuzzy), 1<<20, 0, false)
+	req.Score = "none"
+	res, err := ix.bi.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, h := range res.Hits {
+		out = append(out, h.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// enginePages returns the ids of the pages the engine matches for q.
+func enginePages(t *testing.T, ix *Index, q string, clearance domain.Classification, autoFuzzy bool) []string {
+	t.Helper()
+	pq, err := qparse.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := (&compiler{an: ix.text, autoFuzzy: autoFuzzy}).compile(pq, clearance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := cachesFor(ix, ix.bi).openSnapshot(ix.bi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	results, err := snap.run(context.Background(), p, Request{Sort: SortCode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, r := range results {
+		for _, d := range r.docs {
+			id, err := r.sv.seg.DocID(uint64(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(id))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// engineQueries cover every kind of clause.
+var engineQueries = []string{
+	"", "nguyen", "Nguyễn", "NGUYỄN VĂN", "nguyen van thanh", "Nguyễn Văn Thành", `"Nguyễn Văn Thành"`, `"nguyen van"`,
+	`"van thanh"`, "thanh", "Thành", "Thạnh", "text:Thành", "name:thanh", `name:"Trần Thị"`, "title:quyết", "hometown:nghệ",
+	`unit:"Sở Nội vụ"`, "nguy*", "Nguy*", "thanh~", "thanh~2", "nguyen~ thanh~", `"nguyen van"~`, "-thanh", "nguyen -van",
+	`nguyen -"van thanh"`, "code:HS-001", "code:hs-00*", "kind:cv", "kind:dec", "flag:low-confidence", "born:1970..1979",
+	"born:>1980", "born:<=1975-06", "date:>2015", "date:2010..2015", "year:2019", "thanh date:<2016 -kind:letter",
+	`"hoàn thành"`, `"cộng hòa xã hội"`, "lý lịch", `"tiêu chuẩn"`, "mật", "đặng", "Đặng", "dang duc dung", `"Kính gửi"`,
+	"nguyễn văn khoi", `"nguyen van khoi"`, "nguyen thanh -code:HS-001", "HS-001", "1975", "05", "thành phố",
+}
+
+func checkEngineAgainstBleve(t *testing.T, ix *Index, queries []string) {
+	t.Helper()
+	for _, q := range queries {
+		for _, cl := range []domain.Classification{domain.Public, domain.Secret, domain.TopSecret} {
+			for _, fz := range []bool{false, true} {
+				if fz && hasPhrase(t, ix, q) {
+					continue // the retry of a phrase differs from before: see TestPhraseRetry
+				}
+				want := refPages(t, ix, q, cl, fz)
+				got := enginePages(t, ix, q, cl, fz)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%q %s fuzzy=%v: engine matches %d pages, bleve %d\n engine %v\n bleve  %v", q, cl, fz, len(got), len(want), head(got), head(want))
+				}
+			}
+		}
+	}
+}
+
+func head(s []string) []string { return s[:min(len(s), 8)] }
+
+// TestEngineMatchesBleve compares the pages the engine matches with those
+// bleve matches for the query the search compiled to before the engine.
+func TestEngineMatchesBleve(t *testing.T) {
+	ix, _ := fixtureIndex(t)
+	checkEngineAgainstBleve(t, ix, engineQueries)
+}
+
+// TestEngineMatchesBleveCorpus does the same on a generated corpus, over
+// several segments and with deleted pages.
+func TestEngineMatchesBleveCorpus(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var names []string
+	for i := range 60 {
+		d := benchDossier(i)
+		names = append(names, d.Subject.FullName)
+		if err := w.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if i%17 == 0 {
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// replace a few dossiers: their old pages are deleted in older segments
+	for _, i := range []int{3, 20, 41} {
+		d := benchDossier(i)
+		d.Version = 2
+		d.Documents = d.Documents[:1]
+		if err := ix.IndexDossier(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qs := append([]string{}, engineQueries...)
+	for _, n := range names[:8] {
+		qs = append(qs, n, strconv.Quote(n), FoldString(n), fmt.Sprintf("%q kind:cv", n))
+	}
+	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, "kết luận", `"Sở Nội vụ"`, "nguyen van~", "chinh tri -dang")
+	checkEngineAgainstBleve(t, ix, qs)
+}
+
+// TestPruningIsExact compares searches with the bounds-based pruning of
+// scoring (score.go) forced on every segment with searches that score
+// every page: same dossiers, order, totals, scores and hits.
+func TestPruningIsExact(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var names []string
+	for i := range 80 {
+		d := benchDossier(i)
+		names = append(names, d.Subject.FullName)
+		if err := w.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{"nguyen", "nguyen van", "Nguyễn Thị", "thanh", "tiêu chuẩn chính trị", `"tiêu chuẩn chính trị" nguyen`, "hoàn thành -nguyen"}
+	for _, n := range names[:12] {
+		qs = append(qs, n, FoldString(n), strconv.Quote(n))
+	}
+	search := func(q string, cl domain.Classification, off, lim int) *Response {
+		res, err := ix.Search(ctx, Request{Query: q, Clearance: cl, Offset: off, Limit: lim, HitsPerDossier: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Took = 0
+		return res
+	}
+	defer func(share, minSeg uint64) { weakShare, weakMinSegment = share, minSeg }(weakShare, weakMinSegment)
+	for _, q := range qs {
+		for _, cl := range []domain.Classification{domain.Public, domain.Secret} {
+			for _, page := range [][2]int{{0, 5}, {0, 20}, {7, 3}, {0, 2}, {1, 1}} {
+				weakShare, weakMinSegment = 16, 1<<62
+				want := search(q, cl, page[0], page[1])
+				weakShare, weakMinSegment = 3, 0
+				got := search(q, cl, page[0], page[1])
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%q %s %v: pruned search differs\n got  %+v\n want %+v", q, cl, page, got, want)
+				}
+			}
+		}
+	}
+}
+
+// hasPhrase reports whether q has a clause of several words.
+func hasPhrase(t *testing.T, ix *Index, q string) bool {
+	pq, err := qparse.Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &compiler{an: ix.text}
+	for _, cl := range pq.Clauses {
+		if cl.Phrase || len(c.positions(cl.Text)) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPhraseRetry: the automatic fuzzy retry of a phrase finds a name with
+// one misspelled word, and makes fuzzy only the words the index lacks.
+func TestPhraseRetry(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	indexAll(t, ix,
+		simpleDossier("R-1", "X", domain.Public, "Họ và tên: Nguyễn Văn Thành, sinh năm 1970"),
+		simpleDossier("R-2", "X", domain.Public, "Người khai: Trần Văn Thạch, tháng 5"),
+	)
+	for q, want := range map[string][]string{
+		`"Nguyễn Văn Thàng"`: {"R-1"}, // one word off: found
+		`"Nguyễn Văm Thành"`: {"R-1"}, // "văm" occurs nowhere: only it is fuzzy
+		`"Trần Văn Thách"`:   {"R-2"}, // thách ~ thạch
+		`"Nguyễn Văm Thàng"`: {},      // vam is missing, thang is not: only vam is fuzzy
+		`"Văn Thành"`:        {"R-1"}, // exact
+		`"năm 1970"`:         {"R-1"}, // exact
+		`"Trần Văn"`:         {"R-2"}, // exact
+		`"Nguyen Van Thach"`: {"R-1"}, // thach~ matches thanh; nguyen~ is far from tran
+	} {
+		res := doSearch(t, ix, Request{Query: q})
+		got := codes(res)
+		sort.Strings(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v (fuzzy %v), want %v", q, got, res.Fuzzy, want)
+		}
+	}
+}

@@ -1,0 +1,650 @@
+package index
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Scoring.
+//
+// A page's score is TF-IDF as bleve computes it: each term contributes
+// boost·idf²·√tf·norm, alternatives add up times the share of them that
+// match, clauses and phrase positions add up. Computing it for every
+// matching page means reading the postings of every query term, and the
+// commonest words of a dossier (nguyen, van, thi: on 80-90% of pages)
+// have postings as long as the index while contributing little to the
+// ranking (their idf is low).
+//
+// So for relevance order, terms whose postings cover more than 1/16 of a
+// large segment are "weak": pages get a lower bound (weak terms count as
+// absent) and an upper bound (weak terms count as present with their
+// largest contribution in the segment, computed once per segment and
+// cached). The pages whose upper bound is below the lower bound of the
+// K-th best dossier (K = Offset+Limit) cannot be among the best pages of
+// the shown dossiers and are not scored; the others are scored exactly. A
+// page that matches no strong term nor phrase has a known upper bound, so
+// most pages are set aside as a whole, without looking at them. The result
+// is the same as scoring everything: the shown dossiers, their order,
+// scores and hits are exact (the hits of the shown dossiers are scored
+// exactly afterwards).
+
+// Weak terms: postings longer than 1/weakShare of a segment of at least
+// weakMinSegment pages (variables for tests).
+var (
+	weakShare      uint64 = 16
+	weakMinSegment uint64 = 1 << 12
+)
+
+// segEval is the evaluation of a plan on one segment.
+type segEval struct {
+	sv      *segView
+	n       uint64
+	p       *plan
+	matched map[*node]*roaring.Bitmap // phrases: their matching pages
+
+	m      *roaring.Bitmap // the matching pages
+	docs   []uint32        // m, ascending
+	scores []float32       // exact scores, by index in docs, where scored
+	scored *roaring.Bitmap // the pages of docs with exact scores
+
+	// bounds (relevance order with weak terms)
+	weak   map[*node]float32 // weak term -> its largest boost·idf²·√tf·norm
+	sdocs  []uint32          // pages matching a strong term or a phrase
+	lb, ub []float32         // their bounds
+	u0     float32           // upper bound of every other matching page
+	bctx   *scoreCtx         // the bounds' context (strong terms' scores on sdocs)
+}
+
+// run evaluates p on every segment, in parallel: matching pages, and
+// scores unless order is by code. It returns one segEval per segment.
+func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval, error) {
+	for _, list := range [][]*node{p.must, p.mustNot, p.should, {p.level}} {
+		for _, n := range list {
+			if err := s.resolve(n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	evals := make([]*segEval, len(s.segs))
+	for i, sv := range s.segs {
+		evals[i] = &segEval{sv: sv, n: sv.seg.Count(), p: p, matched: map[*node]*roaring.Bitmap{}}
+	}
+	relevance := req.Sort == SortRelevance
+	err := s.parallel(ctx, evals, func(e *segEval) error {
+		if err := e.match(); err != nil {
+			return err
+		}
+		switch {
+		case len(e.docs) == 0 || req.Sort == SortCode:
+		case relevance && e.classify():
+			return e.bounds()
+		default:
+			return e.scoreAll()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !relevance {
+		return evals, nil
+	}
+	theta := kthDossierBound(s, evals, req.Offset+req.Limit)
+	err = s.parallel(ctx, evals, func(e *segEval) error {
+		if e.weak == nil || len(e.docs) == 0 {
+			return nil
+		}
+		if theta <= 0 || e.u0 >= theta {
+			return e.scoreAll()
+		}
+		var keep []uint32
+		var idx []int32
+		for i, d := range e.sdocs {
+			if e.ub[i] >= theta {
+				keep = append(keep, d)
+				idx = append(idx, int32(i))
+			}
+		}
+		return e.scoreWith(keep, e.bctx, idx)
+	})
+	return evals, err
+}
+
+// parallel runs fn on every segment, largest first, one goroutine per core.
+func (s *engineSnap) parallel(ctx context.Context, evals []*segEval, fn func(*segEval) error) error {
+	order := make([]*segEval, len(evals))
+	copy(order, evals)
+	sort.Slice(order, func(a, b int) bool { return order[a].n > order[b].n })
+	workers := min(runtime.GOMAXPROCS(0), len(order))
+	next := make(chan *segEval, len(order))
+	for _, e := range order {
+		next <- e
+	}
+	close(next)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for e := range next {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				if err := fn(e); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// match computes the matching pages.
+func (e *segEval) match() error {
+	p := e.p
+	m, err := e.matchNode(p.level, nil)
+	if err != nil {
+		return err
+	}
+	// cheap clauses first, phrases last (they are checked only on the
+	// pages the others leave)
+	must := append([]*node(nil), p.must...)
+	sort.SliceStable(must, func(a, b int) bool { return must[a].kind != nPhrase && must[b].kind == nPhrase })
+	for _, n := range must {
+		if m.IsEmpty() {
+			break
+		}
+		bm, err := e.matchNode(n, m)
+		if err != nil {
+			return err
+		}
+		m = roaring.And(m, bm)
+	}
+	for _, n := range p.mustNot {
+		if m.IsEmpty() {
+			break
+		}
+		bm, err := e.matchNode(n, m)
+		if err != nil {
+			return err
+		}
+		m = roaring.AndNot(m, bm)
+	}
+	e.m = m
+	e.docs = m.ToArray()
+	e.scores = make([]float32, len(e.docs))
+	e.scored = roaring.New()
+	return nil
+}
+
+// scoringRoots are the nodes whose scores add up to a page's score.
+func (e *segEval) scoringRoots() []*node {
+	var roots []*node
+	for _, n := range e.p.must {
+		if hasScore(n) {
+			roots = append(roots, n)
+		}
+	}
+	if len(e.p.should) > 0 {
+		roots = append(roots, &node{kind: nAny, kids: e.p.should})
+	}
+	return roots
+}
+
+// scoreAll scores every matching page exactly.
+func (e *segEval) scoreAll() error {
+	return e.scoreSome(e.docs)
+}
+
+// scoreSome scores the given matching pages (ascending) exactly.
+func (e *segEval) scoreSome(docs []uint32) error {
+	return e.scoreWith(docs, nil, nil)
+}
+
+// scoreWith scores docs exactly, taking the term scores parent has for
+// them (docs[i] is parent.docs[idx[i]]).
+func (e *segEval) scoreWith(docs []uint32, parent *scoreCtx, idx []int32) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	c := &scoreCtx{e: e, docs: docs, dm: roaring.BitmapOf(docs...), mode: exact, parent: parent, idx: idx}
+	out := make([]float32, len(docs))
+	roots := e.scoringRoots()
+	for _, n := range roots {
+		if err := c.eval(n, c.dm, out); err != nil {
+			return err
+		}
+	}
+	if len(roots) == 0 {
+		for i := range out {
+			out[i] = 1 // nothing to rank by: all pages alike
+		}
+	}
+	// docs is a subset of e.docs: merge the scores in
+	j := 0
+	for i, d := range docs {
+		for e.docs[j] != d {
+			j++
+		}
+		e.scores[j] = out[i]
+	}
+	e.scored.AddMany(docs)
+	return nil
+}
+
+// classify finds the weak terms of the plan in this segment; it returns
+// false when there are none (or the segment is small): then every page is
+// scored.
+func (e *segEval) classify() bool {
+	if e.n < weakMinSegment {
+		return false
+	}
+	weak := map[*node]float32{}
+	var walk func(n *node) error
+	walk = func(n *node) error {
+		switch n.kind {
+		case nTerm:
+			if n.boost == 0 {
+				return nil
+			}
+			pl, err := e.sv.postings(n.field, n.term)
+			if err != nil {
+				return err
+			}
+			// only page-text terms: the short fields' common words
+			// (a family name in the subject's name) weigh too much for
+			// their bound to prune anything
+			if (n.field == fText || n.field == fTextExact) && pl.Count()*weakShare > e.n {
+				imp, err := e.sv.cache.maxImpact(e.sv, n.field, n.term)
+				if err != nil {
+					return err
+				}
+				weak[n] = float32(n.boost * n.idf * n.idf * float64(imp))
+			}
+		case nAny:
+			for _, k := range n.kids {
+				if err := walk(k); err != nil {
+					return err
+				}
+			}
+		case nPhrase:
+			for _, alts := range n.pos {
+				for _, a := range alts {
+					if err := walk(a); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	for _, n := range e.scoringRoots() {
+		if walk(n) != nil {
+			return false
+		}
+	}
+	if len(weak) == 0 {
+		return false
+	}
+	e.weak = weak
+	return true
+}
+
+// bounds computes the lower and upper bounds of the pages matching a
+// strong term or a phrase, and the upper bound u0 of all others.
+func (e *segEval) bounds() error {
+	var sets []*roaring.Bitmap
+	var walk func(n *node) error
+	walk = func(n *node) error {
+		switch n.kind {
+		case nTerm:
+			if _, weak := e.weak[n]; weak || n.boost == 0 {
+				return nil
+			}
+			pl, err := e.sv.postings(n.field, n.term)
+			if err != nil {
+				return err
+			}
+			sets = append(sets, postingsBitmap(pl))
+		case nAny:
+			for _, k := range n.kids {
+				if err := walk(k); err != nil {
+					return err
+				}
+			}
+		case nPhrase:
+			sets = append(sets, e.matched[n])
+		}
+		return nil
+	}
+	roots := e.scoringRoots()
+	for _, n := range roots {
+		if err := walk(n); err != nil {
+			return err
+		}
+	}
+	sbm := roaring.And(roaring.FastOr(sets...), e.m)
+	e.sdocs = sbm.ToArray()
+	e.lb = make([]float32, len(e.sdocs))
+	e.ub = make([]float32, len(e.sdocs))
+	c := &scoreCtx{e: e, docs: e.sdocs, dm: sbm}
+	e.bctx = c
+	for _, mode := range []scoreMode{lower, upper} {
+		out := e.lb
+		if mode == upper {
+			out = e.ub
+		}
+		c.mode = mode
+		for _, n := range roots {
+			if err := c.eval(n, sbm, out); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range roots {
+		e.u0 += e.virtualBound(n)
+	}
+	return nil
+}
+
+// virtualBound is the upper bound of n's score on a page that matches no
+// strong term and no phrase.
+func (e *segEval) virtualBound(n *node) float32 {
+	switch n.kind {
+	case nTerm:
+		return e.weak[n]
+	case nAny:
+		var sum float32
+		cnt := 0
+		for _, k := range n.kids {
+			if b := e.virtualBound(k); b > 0 {
+				sum += b
+				cnt++
+			}
+		}
+		return sum * float32(cnt) / float32(len(n.kids))
+	}
+	return 0
+}
+
+// kthDossierBound returns the k-th largest lower bound of a dossier's best
+// page over all segments (0 when fewer than k dossiers have one): no page
+// whose upper bound is below it can be a shown dossier's best.
+func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
+	best := map[uint32]float32{}
+	for _, e := range evals {
+		var vals []float32
+		var docs []uint32
+		switch {
+		case e.weak != nil:
+			vals, docs = e.lb, e.sdocs
+		case len(e.docs) > 0:
+			vals, docs = e.scores, e.docs
+		default:
+			continue
+		}
+		dt, err := e.sv.cache.dossiers(e.sv.seg, s.caches.codes)
+		if err != nil {
+			return 0
+		}
+		for i, d := range docs {
+			if o := dt[d]; o != noOrd && vals[i] > best[o] {
+				best[o] = vals[i]
+			}
+		}
+	}
+	if len(best) < k {
+		return 0
+	}
+	all := make([]float32, 0, len(best))
+	for _, v := range best {
+		all = append(all, v)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] > all[j] })
+	return all[k-1]
+}
+
+type scoreMode uint8
+
+const (
+	exact scoreMode = iota
+	lower           // weak terms count as absent
+	upper           // weak terms count as present with their largest contribution
+)
+
+// scoreCtx scores the pages docs (ascending; dm is the same set).
+type scoreCtx struct {
+	e      *segEval
+	docs   []uint32
+	dm     *roaring.Bitmap
+	mode   scoreMode
+	masks  map[*roaring.Bitmap][]bool
+	leaves map[*node]*sparse // term scores on docs
+	parent *scoreCtx         // has term scores for a superset of docs
+	idx    []int32           // docs[i] is parent.docs[idx[i]]
+}
+
+// sparse is a term's scores on the pages of a scoreCtx where it occurs:
+// at[k] is an index in docs.
+type sparse struct {
+	at  []int32
+	val []float32
+}
+
+// leaf returns term n's scores on docs, computed once.
+func (c *scoreCtx) leaf(n *node) (*sparse, error) {
+	if v, ok := c.leaves[n]; ok {
+		return v, nil
+	}
+	v := &sparse{}
+	if pv, ok := c.parent.cached(n); ok {
+		// both index lists ascend: merge
+		k := 0
+		for i, j := range c.idx {
+			for k < len(pv.at) && pv.at[k] < j {
+				k++
+			}
+			if k < len(pv.at) && pv.at[k] == j {
+				v.at = append(v.at, int32(i))
+				v.val = append(v.val, pv.val[k])
+			}
+		}
+	} else if err := c.termScores(n, v); err != nil {
+		return nil, err
+	}
+	if c.leaves == nil {
+		c.leaves = map[*node]*sparse{}
+	}
+	c.leaves[n] = v
+	return v, nil
+}
+
+func (c *scoreCtx) cached(n *node) (*sparse, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.leaves[n]
+	return v, ok
+}
+
+// mask returns, by index in docs, whether the page is in within (nil when
+// within is all of docs).
+func (c *scoreCtx) mask(within *roaring.Bitmap) []bool {
+	if within == c.dm {
+		return nil
+	}
+	if m, ok := c.masks[within]; ok {
+		return m
+	}
+	m := make([]bool, len(c.docs))
+	for i, d := range c.docs {
+		m[i] = within.Contains(d)
+	}
+	if c.masks == nil {
+		c.masks = map[*roaring.Bitmap][]bool{}
+	}
+	c.masks[within] = m
+	return m
+}
+
+// addLeaf adds term n's scores on the pages of within to out; with cnt, it
+// also counts the pages it matches.
+func (c *scoreCtx) addLeaf(n *node, within *roaring.Bitmap, out []float32, cnt []uint16) error {
+	if n.boost == 0 {
+		return nil
+	}
+	m := c.mask(within)
+	if imp, weak := c.e.weak[n]; weak && c.mode != exact {
+		if c.mode == upper {
+			for i := range out {
+				if m == nil || m[i] {
+					out[i] += imp
+					if cnt != nil {
+						cnt[i]++
+					}
+				}
+			}
+		}
+		return nil
+	}
+	v, err := c.leaf(n)
+	if err != nil {
+		return err
+	}
+	for k, i := range v.at {
+		if m == nil || m[i] {
+			out[i] += v.val[k]
+			if cnt != nil {
+				cnt[i]++
+			}
+		}
+	}
+	return nil
+}
+
+// eval adds n's score on the pages of within (a subset of docs) to out.
+// A scored node's score is positive exactly on the pages it matches.
+func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
+	switch n.kind {
+	case nTerm:
+		return c.addLeaf(n, within, out, nil)
+	case nAny:
+		sum := make([]float32, len(out))
+		cnt := make([]uint16, len(out))
+		var child []float32
+		for _, k := range n.kids {
+			if k.kind == nTerm {
+				if err := c.addLeaf(k, within, sum, cnt); err != nil {
+					return err
+				}
+				continue
+			}
+			if child == nil {
+				child = make([]float32, len(out))
+			} else {
+				clear(child)
+			}
+			if err := c.eval(k, within, child); err != nil {
+				return err
+			}
+			for i, v := range child {
+				if v > 0 {
+					sum[i] += v
+					cnt[i]++
+				}
+			}
+		}
+		k := float32(len(n.kids))
+		for i, v := range sum {
+			if v > 0 {
+				out[i] += v * float32(cnt[i]) / k
+			}
+		}
+	case nPhrase:
+		pm := roaring.And(c.e.matched[n], within)
+		if pm.IsEmpty() {
+			return nil
+		}
+		for _, alts := range n.pos {
+			pos := alts[0]
+			if len(alts) > 1 {
+				pos = &node{kind: nAny, kids: alts}
+			}
+			if err := c.eval(pos, pm, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// termScores computes boost·idf²·√tf·norm of term n on docs.
+func (c *scoreCtx) termScores(n *node, out *sparse) error {
+	pl, err := c.e.sv.postings(n.field, n.term)
+	if err != nil {
+		return err
+	}
+	it := pl.Iterator(true, true, false, nil)
+	restricted := false
+	if o, ok := it.(segment.OptimizablePostingsIterator); ok {
+		if bm := o.ActualBitmap(); bm != nil {
+			r := roaring.And(bm, c.dm)
+			if r.IsEmpty() {
+				return nil
+			}
+			o.ReplaceActual(r)
+			restricted = true
+		}
+	}
+	w := n.boost * n.idf * n.idf
+	docs := c.docs
+	j := 0
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return nil
+		}
+		d := uint32(p.Number())
+		for j < len(docs) && docs[j] < d {
+			j++
+		}
+		if j == len(docs) {
+			return nil
+		}
+		if docs[j] != d || (!restricted && !c.dm.Contains(d)) {
+			continue
+		}
+		out.at = append(out.at, int32(j))
+		out.val = append(out.val, float32(w*sqrtFreq(p.Frequency())*p.Norm()))
+	}
+}
+
+var sqrtTable = func() (t [64]float64) {
+	for i := range t {
+		t[i] = math.Sqrt(float64(i))
+	}
+	return t
+}()
+
+func sqrtFreq(f uint64) float64 {
+	if f < uint64(len(sqrtTable)) {
+		return sqrtTable[f]
+	}
+	return math.Sqrt(float64(f))
+}

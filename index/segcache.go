@@ -1,0 +1,333 @@
+package index
+
+import (
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/numeric"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
+)
+
+// Per-segment caches of the search engine (engine.go). Scorch segments are
+// immutable, so what is derived from one (which dossier each page belongs
+// to, each page's document date, facet values) is computed once, on first
+// use, and kept while the segment is part of the index: Lucene's field
+// caches. Lookups are array reads, where bleve would decode doc values for
+// every matching page.
+
+// noOrd marks a page without the cached value.
+const noOrd = math.MaxUint32
+
+// noDate marks a page without a document date.
+const noDate = math.MinInt64
+
+// ordTable interns strings (dossier codes, facet values) as small
+// integers shared by all segments. It only grows; it is safe for
+// concurrent use.
+type ordTable struct {
+	mu    sync.RWMutex
+	ord   map[string]uint32
+	names []string
+}
+
+func newOrdTable() *ordTable { return &ordTable{ord: map[string]uint32{}} }
+
+func (t *ordTable) intern(s string) uint32 {
+	t.mu.RLock()
+	o, ok := t.ord[s]
+	t.mu.RUnlock()
+	if ok {
+		return o
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if o, ok := t.ord[s]; ok {
+		return o
+	}
+	o = uint32(len(t.names))
+	t.ord[s] = o
+	t.names = append(t.names, s)
+	return o
+}
+
+// names returns the names interned so far (the slice only grows, so
+// a copy stays valid).
+func (t *ordTable) list() []string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.names[:len(t.names):len(t.names)]
+}
+
+// segCache is what the engine keeps about one segment.
+type segCache struct {
+	once    sync.Once
+	err     error
+	dossier []uint32 // local doc number -> dossier ordinal (noOrd: none)
+
+	dateOnce sync.Once
+	dateErr  error
+	date     []int64 // local doc number -> document date, Unix ns (noDate: none)
+
+	facetMu sync.Mutex
+	facets  map[string][]uint32 // facet name -> local doc number -> value ordinal
+
+	impMu   sync.Mutex
+	impacts map[string]float32 // field\x00term -> largest √tf·norm
+}
+
+// maxImpact returns the largest √tf·norm of field:term over the segment's
+// pages (deleted ones included: it is an upper bound), computed once.
+func (sc *segCache) maxImpact(sv *segView, field, term string) (float32, error) {
+	key := field + "\x00" + term
+	sc.impMu.Lock()
+	v, ok := sc.impacts[key]
+	sc.impMu.Unlock()
+	if ok {
+		return v, nil
+	}
+	d, err := sv.dict(field)
+	if err != nil {
+		return 0, err
+	}
+	pl, err := d.PostingsList([]byte(term), nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	it := pl.Iterator(true, true, false, nil)
+	max := 0.0
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return 0, err
+		}
+		if p == nil {
+			break
+		}
+		if x := sqrtFreq(p.Frequency()) * p.Norm(); x > max {
+			max = x
+		}
+	}
+	// a hair above, so that float32 rounding never makes it a lower bound
+	v = float32(max * (1 + 1e-6))
+	sc.impMu.Lock()
+	if sc.impacts == nil {
+		sc.impacts = map[string]float32{}
+	}
+	sc.impacts[key] = v
+	sc.impMu.Unlock()
+	return v, nil
+}
+
+// caches holds the segCaches of the segments in the current snapshots and
+// the tables their ordinals refer to.
+type caches struct {
+	bi      bleve.Index // the bleve index they describe
+	mu      sync.Mutex
+	segs    map[segment.Segment]*segCache
+	codes   *ordTable
+	facetMu sync.Mutex
+	facetV  map[string]*ordTable // facet name -> its values
+}
+
+func newCaches() *caches {
+	return &caches{segs: map[segment.Segment]*segCache{}, codes: newOrdTable(), facetV: map[string]*ordTable{}}
+}
+
+// forSegments returns the caches of segs, dropping those of segments no
+// longer in the index (merged away).
+func (c *caches) forSegments(segs []segment.Segment) []*segCache {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*segCache, len(segs))
+	live := make(map[segment.Segment]bool, len(segs))
+	for i, s := range segs {
+		live[s] = true
+		sc := c.segs[s]
+		if sc == nil {
+			sc = &segCache{}
+			c.segs[s] = sc
+		}
+		out[i] = sc
+	}
+	if len(c.segs) > 2*len(segs)+8 {
+		for s := range c.segs {
+			if !live[s] {
+				delete(c.segs, s)
+			}
+		}
+	}
+	return out
+}
+
+func (c *caches) facetTable(name string) *ordTable {
+	c.facetMu.Lock()
+	defer c.facetMu.Unlock()
+	t := c.facetV[name]
+	if t == nil {
+		t = newOrdTable()
+		c.facetV[name] = t
+	}
+	return t
+}
+
+// dossiers returns the segment's page -> dossier ordinal table, building it
+// from the code field's dictionary (each code's postings name its pages).
+func (sc *segCache) dossiers(seg segment.Segment, codes *ordTable) ([]uint32, error) {
+	sc.once.Do(func() {
+		sc.dossier, sc.err = termOrdinals(seg, fCode, func(term string) uint32 { return codes.intern(term) })
+	})
+	return sc.dossier, sc.err
+}
+
+// dates returns the segment's page -> document date table, from the exact
+// (shift 0) terms of the date field.
+func (sc *segCache) dates(seg segment.Segment) ([]int64, error) {
+	sc.dateOnce.Do(func() {
+		n := seg.Count()
+		sc.date = make([]int64, n)
+		for i := range sc.date {
+			sc.date[i] = noDate
+		}
+		sc.dateErr = visitTerms(seg, fDate, []byte{numeric.ShiftStartInt64}, []byte{numeric.ShiftStartInt64 + 1}, func(term []byte, bm *roaring.Bitmap) {
+			v, err := numeric.PrefixCoded(term).Int64()
+			if err != nil {
+				return
+			}
+			it := bm.Iterator()
+			for it.HasNext() {
+				if d := it.Next(); uint64(d) < n {
+					sc.date[d] = v
+				}
+			}
+		})
+	})
+	return sc.date, sc.dateErr
+}
+
+// facet returns the segment's page -> value ordinal table of a facet
+// field (values "<value>\x1f<CODE>", of which the value is interned).
+func (sc *segCache) facet(seg segment.Segment, name string, values *ordTable) ([]uint32, error) {
+	sc.facetMu.Lock()
+	defer sc.facetMu.Unlock()
+	if f, ok := sc.facets[name]; ok {
+		return f, nil
+	}
+	f, err := termOrdinals(seg, fFacetPref+name, func(term string) uint32 {
+		v, _, _ := strings.Cut(term, facetSep)
+		return values.intern(v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sc.facets == nil {
+		sc.facets = map[string][]uint32{}
+	}
+	sc.facets[name] = f
+	return f, nil
+}
+
+// termOrdinals maps every page of seg to the ordinal of its (single) term
+// in field, noOrd for pages without one.
+func termOrdinals(seg segment.Segment, field string, ord func(string) uint32) ([]uint32, error) {
+	n := seg.Count()
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = noOrd
+	}
+	err := visitTerms(seg, field, nil, nil, func(term []byte, bm *roaring.Bitmap) {
+		o := ord(string(term))
+		it := bm.Iterator()
+		for it.HasNext() {
+			if d := it.Next(); uint64(d) < n {
+				out[d] = o
+			}
+		}
+	})
+	return out, err
+}
+
+// visitTerms calls fn with each term of field in [start, end) (nil: open)
+// and the bitmap of its pages, deleted pages included. The bitmap is only
+// valid during the call (its memory is reused for the next term).
+func visitTerms(seg segment.Segment, field string, start, end []byte, fn func(term []byte, bm *roaring.Bitmap)) error {
+	d, err := seg.Dictionary(field)
+	if err != nil {
+		return err
+	}
+	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, start, end)
+	var pl segment.PostingsList
+	for {
+		e, err := it.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			return nil
+		}
+		term := []byte(e.Term)
+		pl, err = d.PostingsList(term, nil, pl)
+		if err != nil {
+			return err
+		}
+		fn(term, postingsBitmap(pl))
+	}
+}
+
+// postingsBitmap returns the pages of a postings list. The bitmap may be
+// shared with the segment: never modify it.
+func postingsBitmap(pl segment.PostingsList) *roaring.Bitmap {
+	it := pl.Iterator(false, false, false, nil)
+	if o, ok := it.(segment.OptimizablePostingsIterator); ok {
+		if bm := o.ActualBitmap(); bm != nil {
+			return bm
+		}
+		if n, ok := o.DocNum1Hit(); ok {
+			return roaring.BitmapOf(uint32(n))
+		}
+	}
+	bm := roaring.New()
+	for {
+		p, err := it.Next()
+		if err != nil || p == nil {
+			return bm
+		}
+		bm.Add(uint32(p.Number()))
+	}
+}
+
+// The caches of each open Index, for its active bleve index (a Rebuild's
+// swap starts afresh). Held weakly, so a closed and dropped Index frees
+// them.
+var engineCaches struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[Index]]*caches
+}
+
+func cachesFor(ix *Index, bi bleve.Index) *caches {
+	wp := weak.Make(ix)
+	engineCaches.mu.Lock()
+	defer engineCaches.mu.Unlock()
+	if engineCaches.m == nil {
+		engineCaches.m = map[weak.Pointer[Index]]*caches{}
+	}
+	c := engineCaches.m[wp]
+	if c == nil {
+		runtime.AddCleanup(ix, func(wp weak.Pointer[Index]) {
+			engineCaches.mu.Lock()
+			delete(engineCaches.m, wp)
+			engineCaches.mu.Unlock()
+		}, wp)
+	}
+	if c == nil || c.bi != bi {
+		c = newCaches()
+		c.bi = bi
+		engineCaches.m[wp] = c
+	}
+	return c
+}
