@@ -279,6 +279,21 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 		if err != nil {
 			return Entry{}, fmt.Errorf("%w: append audit entry %d: %w", ErrUnavailable, next.Seq, err)
 		}
+		// A seal writes its segment before it deletes the sealed entries'
+		// objects, so a create-only write can succeed on a seq that now lives
+		// only in a segment (our tail was stale). Then the seq was taken: take
+		// our object back and try the next one.
+		if sealed, err := l.sealedAt(ctx, next.Seq); err != nil {
+			return Entry{}, fmt.Errorf("%w: append audit entry %d: %w", ErrUnavailable, next.Seq, err)
+		} else if sealed {
+			if err := l.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotExist) {
+				return Entry{}, fmt.Errorf("%w: append audit entry %d: undo write on a sealed seq: %w", ErrUnavailable, next.Seq, err)
+			}
+			if err := l.loadTail(ctx); err != nil {
+				return Entry{}, fmt.Errorf("append audit entry: %w", err)
+			}
+			continue
+		}
 		l.tail = Checkpoint{Seq: next.Seq, Hash: next.Hash}
 		if !l.cfg.ManualSeal && next.Seq%uint64(l.cfg.SegmentSize) == 0 {
 			l.sealInBackground()
@@ -287,6 +302,18 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 		return back.entry() // what readers will see
 	}
 	return Entry{}, fmt.Errorf("%w: append audit entry: lost the race for the next seq %d times", ErrUnavailable, l.cfg.MaxAttempts)
+}
+
+// sealedAt reports whether the segment that would hold seq exists.
+// Segments end on multiples of SegmentSize, so its key is known.
+func (l *Log) sealedAt(ctx context.Context, seq uint64) (bool, error) {
+	size := uint64(l.cfg.SegmentSize)
+	first := (seq-1)/size*size + 1
+	_, err := l.store.Stat(ctx, archive.AuditSegmentKey(first, first+size-1))
+	if errors.Is(err, storage.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // encode chains w to tail and returns it with its hash and MAC, and its
