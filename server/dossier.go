@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"hoso/auth"
 	"hoso/domain"
@@ -332,7 +333,7 @@ func SafeFilename(name, fallback string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"<>:|?*;`, r) {
+		if unicode.IsControl(r) || strings.ContainsRune(`"<>:|?*;`, r) { // C0, DEL and C1 (U+009B is an escape to terminals)
 			return -1
 		}
 		return r
