@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -47,16 +48,32 @@ func (b *bench) indexRows(ctx context.Context, sizes []int) error {
 		}
 		b.step("searching %d pages: %d clients x %d queries", n, b.o.Clients, b.o.Queries)
 		qs := benchQueries(people)
+		var mu sync.Mutex
+		perQuery := map[string]*loadgen.Recorder{}
+		for _, q := range qs {
+			perQuery[q] = &loadgen.Recorder{}
+		}
 		sum := loadgen.Run(ctx, b.o.Clients, b.o.Queries, 10*time.Minute, func(ctx context.Context, c, j int) error {
-			_, err := sx.Search(ctx, index.Request{Query: qs[(c*7+j)%len(qs)], Clearance: domain.TopSecret, Limit: 20, HitsPerDossier: 3, Facets: true})
+			q := qs[(c*7+j)%len(qs)]
+			t := time.Now()
+			_, err := sx.Search(ctx, index.Request{Query: q, Clearance: domain.TopSecret, Limit: 20, HitsPerDossier: 3, Facets: true})
+			mu.Lock()
+			perQuery[q].Add(time.Since(t), err)
+			mu.Unlock()
 			return err
 		})
 		if sum.Errors > 0 {
 			return fmt.Errorf("bench search: %d errors, first: %w", sum.Errors, sum.FirstErr)
 		}
+		slowQ, slow := "", time.Duration(0)
+		for q, r := range perQuery {
+			if p := r.Summary().P50; p > slow {
+				slowQ, slow = q, p
+			}
+		}
 		b.add(fmt.Sprintf("search at %d pages, p50 / p95 / p99", n), fmt.Sprintf("%s / %s / %s ms", msStr(sum.P50), msStr(sum.P95), msStr(sum.P99)),
-			"%d searchers x %d queries (%d kinds: names, words, phrases, fuzzy, prefix, fields, ranges), facets and snippets on; %.0f searches/s; max %s ms",
-			b.o.Clients, b.o.Queries, len(qs), sum.PerSecond, msStr(sum.Max))
+			"%d searchers x %d queries (%d kinds: names, words, phrases, fuzzy, prefix, fields, ranges), facets and snippets on; %.1f searches/s; max %s ms; slowest kind %s (p50 %s ms)",
+			b.o.Clients, b.o.Queries, len(qs), sum.PerSecond, msStr(sum.Max), slowQ, msStr(slow))
 	}
 	return nil
 }
