@@ -3,10 +3,38 @@
 //
 // Every page is one index document (id CODE/docID/pN) carrying its dossier's
 // and document's fields (see mapping.go). Text fields use a Vietnamese-aware
-// analyzer: Unicode word segmentation, lower case, and a token filter that
-// folds diacritics (đ→d included) while keeping the original word at the same
-// position, so "nguyen van thanh", "Nguyễn Văn Thành" and "NGUYEN VAN THANH"
-// all match and a query typed with diacritics ranks exact matches first.
+// analyzer: Unicode word segmentation, lower case, and folding of diacritics
+// (đ→d included) that keeps the original word too, so "nguyen van thanh",
+// "Nguyễn Văn Thành" and "NGUYEN VAN THANH" all match and a query typed with
+// diacritics ranks exact matches first. The page text is analyzed once per
+// page into three fields (document.go): its folded words with positions
+// (phrases, highlighting), the original spellings of the words that carry
+// diacritics (ranking only), and the adjacent pairs of name syllables (a
+// phrase pre-filter, see pairWords).
+//
+// Searches do not go through bleve's searchers and collector but through
+// this package's engine (engine.go, score.go, grouping.go), which reads
+// scorch's segments directly: matching on bitmaps, scoring only the pages
+// that can reach the requested page of dossiers, per-segment tables for the
+// dossier of every page. Totals, facets, the order of dossiers and their
+// scores are exact, as before. Behaviour that differs from the bleve-based
+// search this replaced:
+//
+//   - The automatic fuzzy retry (when nothing matches exactly): in a clause
+//     of several words, only the words that occur nowhere in the index are
+//     made fuzzy when there are such words; when all occur, a quoted phrase
+//     is retried with one word fuzzy at a time (a phrase whose every word is
+//     fuzzy took seconds on 100,000 pages). A phrase with two misspelled
+//     words that both occur elsewhere is therefore not found by the retry;
+//     ask for it explicitly ("..."~). Words of 2 letters or less are never
+//     made fuzzy by the retry (before, one such word disabled the retry of
+//     the whole phrase).
+//   - Highlighting (PageHit.Terms and Snippets) marks a phrase's words where
+//     they form the phrase, not every occurrence of its words.
+//   - The field boosts (name 1.5, title 1.2) now apply to single words as
+//     they did to phrases (bleve ignored them on a disjunction).
+//   - A dossier's hits are its best-scoring pages whatever the sort, ties
+//     broken by page id; dossiers tied on score are ordered by code.
 //
 // The object store is the source of truth; the index is derived and can be
 // deleted at any time. It records, inside the index, the manifest version it

@@ -54,7 +54,8 @@ type Response struct {
 	// value that one of its matching pages has). Only when asked for.
 	Facets map[string][]FacetCount `json:"facets,omitempty"`
 	// Fuzzy is true when nothing matched exactly and these results come from
-	// the automatic fuzzy retry (words within 1-2 letters).
+	// the automatic fuzzy retry (words within 1-2 letters; see the package
+	// documentation for which words of a phrase are retried).
 	Fuzzy bool          `json:"fuzzy"`
 	Took  time.Duration `json:"took"`
 }

@@ -27,6 +27,14 @@
 //	born:1975  born:1970..1979  born:>1970  born:<=1980-06  born:1975-05-02
 //	date:>2015  date:2010..2015  year:2019    document date (year: is an alias)
 //
+// When a query finds nothing, it is retried once with fuzzy words (1 letter
+// off for words of 3-5 letters, 2 beyond; shorter words stay exact), for
+// OCR errors and typos, and the answer says so. In a phrase or a word of
+// several parts, only the words that occur nowhere in the archive are made
+// fuzzy when there are such words; otherwise a quoted phrase is retried
+// with one word fuzzy at a time, so "Nguyễn Văn Thàng" finds "Nguyễn Văn
+// Thành" but a phrase with two misspelled words needs an explicit ~.
+//
 // Dates are YYYY, YYYY-MM or YYYY-MM-DD; a value stands for its whole period,
 // so born:1970..1979 is 1970-01-01 up to and including 1979-12-31, born:>1970
 // is from 1971 on and born:>=1970 from 1970 on. Ranges may be open (1970..).
