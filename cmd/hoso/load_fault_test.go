@@ -31,9 +31,9 @@ func TestSearchLoadDuringIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seeded := faulttest.Seed(t, archive.New(s), "HS-LOAD", 150, 2)
+	seeded := faulttest.Seed(t, archive.New(s), "HS-LOAD", 80, 2)
 	s.Close()
-	bulk, err := samples.WriteBulk(in, samples.BulkOptions{Prefix: "HS-LOADB", Seed: 11})
+	bulk, err := samples.WriteBulk(in, samples.BulkOptions{Pages: 6, Dossiers: 3, Prefix: "HS-LOADB", Seed: 11})
 	if err != nil {
 		t.Fatal(err)
 	}
