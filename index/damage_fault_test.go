@@ -76,13 +76,17 @@ func TestOpenDamagedIndex(t *testing.T) {
 		damage func(t *testing.T, dir string)
 	}{
 		{"folder deleted", func(t *testing.T, dir string) { os.RemoveAll(dir) }},
-		{"CURRENT garbage", func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("\x00garbage\n"), 0o644) }},
+		{"CURRENT garbage", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("\x00garbage\n"), 0o644)
+		}},
 		{"CURRENT names a missing index", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("idx-1\n"), 0o644)
 		}},
 		{"index_meta.json garbage", overwrite("index_meta.json")},
 		{"root.bolt garbage", overwrite("store/root.bolt")},
-		{"root.bolt truncated", func(t *testing.T, dir string) { os.Truncate(filepath.Join(activeSub(t, dir), "store", "root.bolt"), 4096) }},
+		{"root.bolt truncated", func(t *testing.T, dir string) {
+			os.Truncate(filepath.Join(activeSub(t, dir), "store", "root.bolt"), 4096)
+		}},
 		{"segments garbage", overwrite("store/*.zap")},
 		{"segments deleted", func(t *testing.T, dir string) {
 			m, _ := filepath.Glob(filepath.Join(activeSub(t, dir), "store", "*.zap"))
@@ -141,7 +145,10 @@ func TestIndexDeletedWhileOpen(t *testing.T) {
 		t.Fatal("index not marked damaged")
 	}
 	for name, call := range map[string]func() error{
-		"search":    func() error { _, err := ix.Search(ctx, index.Request{Query: "trang", Clearance: "top-secret"}); return err },
+		"search": func() error {
+			_, err := ix.Search(ctx, index.Request{Query: "trang", Clearance: "top-secret"})
+			return err
+		},
 		"check":     func() error { _, err := ix.Check(ctx, arch); return err },
 		"doc count": func() error { _, err := ix.DocCount(); return err },
 		"synced":    func() error { _, err := ix.Synced(); return err },
