@@ -61,6 +61,20 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *docu
 	kw(fDoc, doc.ID, optKeywordStored)
 	kw(fKind, string(doc.Kind), optKeywordStored)
 	text(fTitle, doc.Title, optTextStored)
+	// representative pages: the dossier's first page, each document's
+	// first page (Indexer.Add passes pointers into d)
+	dossierRep := len(d.Documents) > 0 && doc == &d.Documents[0] && len(doc.Pages) > 0 && p == &doc.Pages[0]
+	docRep := len(doc.Pages) > 0 && p == &doc.Pages[0]
+	if dossierRep {
+		text(fNameRep, d.Subject.FullName, optKeyword)
+		text(fHometownRep, d.Subject.Hometown, optKeyword)
+		text(fUnitTextRep, d.Unit, optKeyword)
+		kw(fRep, "dossier", optKeyword)
+	}
+	if docRep {
+		text(fTitleRep, doc.Title, optKeyword)
+		kw(fRep, "document", optKeyword)
+	}
 	num(fPage, float64(p.Number), optStored)
 	kw(fTextKey, p.TextKey, optStored)
 	num(fConf, p.MeanConfidence, optStored)

@@ -256,3 +256,43 @@ func TestPhraseRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestRepresentativesScoreAlike compares searches scoring the dossier's
+// and document's fields from their representative pages with searches
+// reading every page's postings.
+func TestRepresentativesScoreAlike(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var names []string
+	for i := range 50 {
+		d := benchDossier(i)
+		names = append(names, d.Subject.FullName)
+		if err := w.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if i%13 == 0 {
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{"nguyen", "Nguyễn Thị", `name:"Nguyễn Văn"`, "title:kết", `unit:"Sở Nội vụ"`, "hometown:nghệ", "quyết định nguyen"}
+	for _, n := range names[:10] {
+		qs = append(qs, n, FoldString(n), strconv.Quote(n))
+	}
+	defer func() { useReps = true }()
+	for _, q := range qs {
+		useReps = false
+		want := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
+		useReps = true
+		got := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
+		want.Took, got.Took = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: with representatives %+v\nwithout %+v", q, got, want)
+		}
+	}
+}

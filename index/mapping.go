@@ -36,7 +36,28 @@ const (
 	fTextExact = "text_exact" // the page text's words that carry diacritics, as written (exact spellings rank first)
 	fTextPairs = "text_pairs" // page text as folded word pairs: phrase pre-filter
 	fFacetPref = "f_"         // prefix of the facet fields: "<value>\x1f<CODE>"
+
+	// The dossier's and document's text fields again, indexed only on one
+	// page of the dossier (its first) or of the document: scoring reads
+	// their terms there and gives every page of the dossier or document the
+	// same value (engine.go), instead of reading postings as long as the
+	// dossier's page count (a family name is in the name field of 40% of
+	// pages). Matching keeps the fields above, on every page.
+	fNameRep     = "name_d"
+	fHometownRep = "hometown_d"
+	fUnitTextRep = "unit_text_d"
+	fTitleRep    = "title_d"
+	fRep         = "rep" // keyword "dossier" and/or "document" on those pages
 )
+
+// repFields maps a field to its field on representative pages, and whether
+// the representative is the dossier's (else the document's).
+var repFields = map[string]struct {
+	field   string
+	dossier bool
+}{
+	fName: {fNameRep, true}, fHometown: {fHometownRep, true}, fUnitText: {fUnitTextRep, true}, fTitle: {fTitleRep, false},
+}
 
 // Facet names as returned in Response.Facets.
 const (
@@ -117,6 +138,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fFlags, kw(false, false))
 	add(fText, text(true, true))
 	add(fTextExact, text(false, false))
+	for _, r := range repFields {
+		add(r.field, text(false, false))
+	}
+	add(fRep, kw(false, false))
 	pairs := text(false, false)
 	pairs.Analyzer = ShingleAnalyzerName
 	add(fTextPairs, pairs)
@@ -160,7 +185,8 @@ const (
 	// layoutVersion 2: page text split into folded words (fText) and
 	// original spellings (fTextExact); name-syllable pairs; level as a
 	// keyword; documents built without the mapping.
-	layoutVersion = "2"
+	// 3: representative pages (repFields).
+	layoutVersion = "3"
 )
 
 // hasCurrentLayout reports whether bi was built with layoutVersion.

@@ -59,6 +59,7 @@ type segEval struct {
 	lb, ub []float32         // their bounds
 	u0     float32           // upper bound of every other matching page
 	bctx   *scoreCtx         // the bounds' context (strong terms' scores on sdocs)
+	codes  *ordTable
 }
 
 // run evaluates p on every segment, in parallel: matching pages, and
@@ -73,7 +74,7 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 	}
 	evals := make([]*segEval, len(s.segs))
 	for i, sv := range s.segs {
-		evals[i] = &segEval{sv: sv, n: sv.seg.Count(), p: p, matched: map[*node]*roaring.Bitmap{}}
+		evals[i] = &segEval{sv: sv, n: sv.seg.Count(), p: p, matched: map[*node]*roaring.Bitmap{}, codes: s.caches.codes}
 	}
 	relevance := req.Sort == SortRelevance
 	err := s.parallel(ctx, evals, func(e *segEval) error {
@@ -593,6 +594,12 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 
 // termScores computes boost·idf²·√tf·norm of term n on docs.
 func (c *scoreCtx) termScores(n *node, out *sparse) error {
+	if r, ok := repFields[n.field]; ok && useReps {
+		done, err := c.repScores(n, r.field, r.dossier, out)
+		if done || err != nil {
+			return err
+		}
+	}
 	pl, err := c.e.sv.postings(n.field, n.term)
 	if err != nil {
 		return err
@@ -633,6 +640,64 @@ func (c *scoreCtx) termScores(n *node, out *sparse) error {
 		out.at = append(out.at, int32(j))
 		out.val = append(out.val, float32(w*sqrtFreq(p.Frequency())*p.Norm()))
 	}
+}
+
+// useReps can be turned off by tests, to compare.
+var useReps = true
+
+// repScores computes the scores of a term of a dossier's or document's
+// field from its representative pages (see repFields): every page of a
+// dossier has the same name field, so the same term frequency and norm.
+// It reports false when the segment lacks some representative page (then
+// the page postings are read).
+func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse) (bool, error) {
+	sv := c.e.sv
+	reps, err := sv.cache.representatives(sv.seg, c.e.codes)
+	if err != nil {
+		return false, err
+	}
+	local, count := reps.document, reps.ndocuments
+	if dossier {
+		local, count = reps.dossier, reps.ndossiers
+	}
+	if (dossier && !reps.dossiersOK) || (!dossier && !reps.documentsOK) {
+		return false, nil
+	}
+	d, err := sv.dict(repField)
+	if err != nil {
+		return false, err
+	}
+	pl, err := d.PostingsList([]byte(n.term), nil, nil) // deleted representatives still speak for their pages
+	if err != nil {
+		return false, err
+	}
+	w := n.boost * n.idf * n.idf
+	vals := make([]float32, count)
+	it := pl.Iterator(true, true, false, nil)
+	any := false
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return false, err
+		}
+		if p == nil {
+			break
+		}
+		if num := p.Number(); num < uint64(len(local)) {
+			vals[local[num]] = float32(w * sqrtFreq(p.Frequency()) * p.Norm())
+			any = true
+		}
+	}
+	if !any {
+		return true, nil
+	}
+	for i, doc := range c.docs {
+		if v := vals[local[doc]]; v > 0 {
+			out.at = append(out.at, int32(i))
+			out.val = append(out.val, v)
+		}
+	}
+	return true, nil
 }
 
 var sqrtTable = func() (t [64]float64) {

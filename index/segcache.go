@@ -79,6 +79,92 @@ type segCache struct {
 
 	impMu   sync.Mutex
 	impacts map[string]float32 // field\x00term -> largest √tf·norm
+
+	repOnce sync.Once
+	repErr  error
+	reps    *segReps
+}
+
+// segReps numbers the segment's dossiers and documents densely and tells
+// whether each has its representative page here (see repFields).
+type segReps struct {
+	dossier    []uint32 // local doc number -> local dossier index
+	document   []uint32 // local doc number -> local document index
+	ndossiers  int
+	ndocuments int
+	// every dossier (document) with a page here has its representative
+	// page here, deleted or not
+	dossiersOK, documentsOK bool
+}
+
+// representatives returns the segment's segReps, built once.
+func (sc *segCache) representatives(seg segment.Segment, codes *ordTable) (*segReps, error) {
+	sc.repOnce.Do(func() {
+		sc.reps, sc.repErr = buildReps(sc, seg, codes)
+	})
+	return sc.reps, sc.repErr
+}
+
+func buildReps(sc *segCache, seg segment.Segment, codes *ordTable) (*segReps, error) {
+	dt, err := sc.dossiers(seg, codes)
+	if err != nil {
+		return nil, err
+	}
+	n := len(dt)
+	r := &segReps{dossier: make([]uint32, n), document: make([]uint32, n)}
+	local := map[uint32]uint32{}
+	for i, o := range dt {
+		l, ok := local[o]
+		if !ok {
+			l = uint32(len(local))
+			local[o] = l
+		}
+		r.dossier[i] = l
+	}
+	r.ndossiers = len(local)
+	// documents: (local dossier, document id)
+	docTerm, err := termOrdinals(seg, fDoc, newOrdTable().intern)
+	if err != nil {
+		return nil, err
+	}
+	docs := map[uint64]uint32{}
+	for i := range r.document {
+		k := uint64(r.dossier[i])<<32 | uint64(docTerm[i])
+		l, ok := docs[k]
+		if !ok {
+			l = uint32(len(docs))
+			docs[k] = l
+		}
+		r.document[i] = l
+	}
+	r.ndocuments = len(docs)
+	// coverage
+	for _, level := range []struct {
+		term  string
+		of    []uint32
+		count int
+		ok    *bool
+	}{{"dossier", r.dossier, r.ndossiers, &r.dossiersOK}, {"document", r.document, r.ndocuments, &r.documentsOK}} {
+		d, err := seg.Dictionary(fRep)
+		if err != nil {
+			return nil, err
+		}
+		pl, err := d.PostingsList([]byte(level.term), nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		seen := make([]bool, level.count)
+		covered := 0
+		it := postingsBitmap(pl).Iterator()
+		for it.HasNext() {
+			if d := it.Next(); int(d) < n && !seen[level.of[d]] {
+				seen[level.of[d]] = true
+				covered++
+			}
+		}
+		*level.ok = covered == level.count
+	}
+	return r, nil
 }
 
 // maxImpact returns the largest √tf·norm of field:term over the segment's
