@@ -199,6 +199,9 @@ func (s *searchRun) run(ctx context.Context, pq *qparse.Query) (*Response, bool,
 		if errors.Is(err, ErrQuery) {
 			return nil, false, err
 		}
+		if tooComplex(err) {
+			return nil, false, fmt.Errorf("%w: a word with * or ~ is too long or intricate to match (%v)", ErrQuery, err)
+		}
 		return nil, false, fmt.Errorf("search: %w", err)
 	}
 	g, err := groupResults(s.snap, results, s.req)
