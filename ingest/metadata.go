@@ -157,6 +157,9 @@ func buildFile(dir, file, kind, title, date, class string) (FileSpec, string, er
 	if filepath.IsAbs(file) || strings.Contains(filepath.ToSlash(file), "../") || file == ".." {
 		return FileSpec{}, "file", fmt.Errorf("%q must be a path inside the metadata's folder", file)
 	}
+	if filepath.Clean(filepath.FromSlash(file)) == "." { // ".", "a/..": the folder itself
+		return FileSpec{}, "file", fmt.Errorf("%q names the metadata's folder, not a file in it", file)
+	}
 	k, err := domain.ParseDocumentKind(kind)
 	if err != nil {
 		return FileSpec{}, "kind", err
