@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 
 	"hoso/archive"
 )
@@ -47,7 +46,7 @@ func (ix *Index) Check(ctx context.Context, arch *archive.Archive) (Health, erro
 	}
 	defer release()
 	var h Health
-	perCode, total, err := pagesPerCode(ctx, bi)
+	perCode, total, err := pagesPerCode(ctx, cachesFor(ix, bi), bi)
 	if err != nil {
 		return h, err
 	}
@@ -119,19 +118,36 @@ func firstCodes(c []string) []string {
 	return c
 }
 
-// pagesPerCode counts the index's pages per dossier code.
-func pagesPerCode(ctx context.Context, bi bleve.Index) (map[string]int, int, error) {
-	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 0, 0, false)
-	req.AddFacet(codeFacet, bleve.NewFacetRequest(fCode, maxFacetTerms))
-	res, err := bi.SearchInContext(ctx, req)
+// pagesPerCode counts the index's pages per dossier code (from the
+// engine's per-segment tables, without visiting the pages).
+func pagesPerCode(ctx context.Context, c *caches, bi bleve.Index) (map[string]int, int, error) {
+	snap, err := c.openSnapshot(bi)
 	if err != nil {
-		return nil, 0, fmt.Errorf("check: %w", mapErr(err))
+		return nil, 0, fmt.Errorf("check: %w", err)
 	}
-	out := map[string]int{}
-	if f := res.Facets[codeFacet]; f != nil && f.Terms != nil {
-		for _, t := range f.Terms.Terms() {
-			out[t.Term] = t.Count
+	defer snap.Close()
+	counts := map[uint32]int{}
+	total := 0
+	for _, sv := range snap.segs {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		dt, err := sv.cache.dossiers(sv.seg, c.codes)
+		if err != nil {
+			return nil, 0, fmt.Errorf("check: %w", err)
+		}
+		for d, o := range dt {
+			if o == noOrd || (sv.deleted != nil && sv.deleted.Contains(uint32(d))) {
+				continue
+			}
+			counts[o]++
+			total++
 		}
 	}
-	return out, int(res.Total), nil
+	names := c.codes.list()
+	out := make(map[string]int, len(counts))
+	for o, n := range counts {
+		out[names[o]] = n
+	}
+	return out, total, nil
 }

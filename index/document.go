@@ -7,6 +7,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/numeric"
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"hoso/domain"
@@ -18,8 +19,6 @@ import (
 const (
 	optKeyword       = bindex.IndexField
 	optKeywordStored = bindex.IndexField | bindex.StoreField
-	optKeywordDV     = bindex.IndexField | bindex.DocValues
-	optKeywordAll    = bindex.IndexField | bindex.StoreField | bindex.DocValues
 	optText          = bindex.IndexField | bindex.IncludeTermVectors
 	optTextStored    = bindex.IndexField | bindex.StoreField | bindex.IncludeTermVectors
 	optStored        = bindex.StoreField
@@ -48,10 +47,10 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *docu
 	}
 	date := func(name string, t time.Time, opts bindex.FieldIndexingOptions) {
 		if f, err := document.NewDateTimeFieldWithIndexingOptions(name, nil, t, time.RFC3339, opts); err == nil {
-			out.AddField(f)
+			out.AddField(&exactDateField{DateTimeField: f, term: numeric.MustNewPrefixCodedInt64(t.UnixNano(), 0)})
 		}
 	}
-	kw(fCode, d.Code, optKeywordAll)
+	kw(fCode, d.Code, optKeywordStored)
 	text(fName, d.Subject.FullName, optTextStored)
 	text(fHometown, d.Subject.Hometown, optText)
 	kw(fUnit, d.Unit, optKeywordStored)
@@ -87,24 +86,33 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *docu
 		out.AddField(&pageTextField{name: fTextExact, pa: pa, opts: optKeyword})
 		out.AddField(&pageTextField{name: fTextPairs, pa: pa, opts: optKeyword})
 	}
-	facet := func(name, value string) {
-		if value != "" {
-			kw(fFacetPref+name, value+facetSep+d.Code, optKeywordDV)
-		}
-	}
-	facet(FacetUnit, d.Unit)
-	facet(FacetKind, string(doc.Kind))
-	facet(FacetClassification, string(d.Classification))
 	if b := d.Subject.BirthDate; !b.IsZero() {
 		date(fBirth, b.Time, optKeyword)
-		facet(FacetBirthDecade, strconv.Itoa(b.Year()/10*10)+"s")
 	}
 	if dt := doc.Date; !dt.IsZero() {
-		date(fDate, dt.Time, optKeywordAll)
-		facet(FacetDocYear, strconv.Itoa(dt.Year()))
+		date(fDate, dt.Time, optKeywordStored)
 	}
 	return out
 }
+
+// exactDateField is a bleve date field indexed as its exact value only
+// (one term), without the 15 coarser terms bleve adds for its range
+// searches: the engine reads ranges of exact terms (and its per-segment
+// date tables).
+type exactDateField struct {
+	*document.DateTimeField
+	term  []byte
+	freqs bindex.TokenFrequencies
+}
+
+func (f *exactDateField) Analyze() {
+	tf := &bindex.TokenFreq{Term: f.term}
+	tf.SetFrequency(1)
+	f.freqs = bindex.TokenFrequencies{string(f.term): tf}
+}
+
+func (f *exactDateField) AnalyzedLength() int                               { return 1 }
+func (f *exactDateField) AnalyzedTokenFrequencies() bindex.TokenFrequencies { return f.freqs }
 
 // pageAnalysis is one page text's analysis, shared by its three text
 // fields and run by whichever of them scorch analyzes first (the fields of

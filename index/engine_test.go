@@ -296,3 +296,40 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestSortedDossiersAreScoredExactly: by code or date, the shown dossiers
+// carry the same score and hits as in relevance order (they are scored
+// only once selected), and date order holds.
+func TestSortedDossiersAreScoredExactly(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	for i := range 40 {
+		if err := w.Add(ctx, benchDossier(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"nguyen", "tiêu chuẩn", `"Nguyễn Văn"`, "kind:cv"} {
+		rel := doSearch(t, ix, Request{Query: q, Limit: 1000, HitsPerDossier: 3})
+		byCode := map[string]DossierHit{}
+		for _, d := range rel.Dossiers {
+			byCode[d.Code] = d
+		}
+		for _, sort := range []string{SortCode, SortDate, SortDateDesc} {
+			for _, page := range [][2]int{{0, 5}, {3, 4}, {0, 1000}} {
+				res := doSearch(t, ix, Request{Query: q, Sort: sort, Offset: page[0], Limit: page[1], HitsPerDossier: 3})
+				if res.Total != rel.Total || res.TotalPages != rel.TotalPages {
+					t.Errorf("%q %s: totals %d/%d, want %d/%d", q, sort, res.Total, res.TotalPages, rel.Total, rel.TotalPages)
+				}
+				for _, d := range res.Dossiers {
+					if want := byCode[d.Code]; !reflect.DeepEqual(d, want) {
+						t.Errorf("%q %s: %s = %+v, want %+v", q, sort, d.Code, d, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -73,7 +73,7 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 		var dates []int64
 		if byDate {
 			var err error
-			if dates, err = e.sv.cache.dates(e.sv.seg); err != nil {
+			if dates, err = e.sv.cache.dates(e.sv.seg, fDate); err != nil {
 				return nil, err
 			}
 		}
@@ -132,6 +132,46 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 		}
 		return names[a] < names[b]
 	}
+	if byDate && len(ords) > 0 {
+		// dossiers are ordered by date, then best score: score the pages of
+		// the dossiers whose date could place them on the requested page
+		k := req.Offset + req.Limit
+		byDateOnly := func(a, b uint32) bool {
+			x, y := agg[a].date, agg[b].date
+			switch {
+			case x == y:
+				return false
+			case x == noDate:
+				return false
+			case y == noDate:
+				return true
+			case req.Sort == SortDate:
+				return x < y
+			}
+			return x > y
+		}
+		first := topN(append([]uint32(nil), ords...), k, byDateOnly)
+		last := agg[first[len(first)-1]].date
+		cands := map[uint32]bool{}
+		for _, o := range ords {
+			if !byDateOnly(first[len(first)-1], o) || agg[o].date == last {
+				cands[o] = true
+			}
+		}
+		if err := scoreDossiers(evals, tables, func(o uint32) bool { return cands[o] }); err != nil {
+			return nil, err
+		}
+		for i, e := range evals {
+			if tables[i] == nil {
+				continue
+			}
+			for j, d := range e.docs {
+				if o := tables[i][d]; o != noOrd && cands[o] && e.scores[j] > agg[o].best {
+					agg[o].best = e.scores[j]
+				}
+			}
+		}
+	}
 	window := topN(ords, req.Offset+req.Limit, less)
 	if req.Offset >= len(window) {
 		return g, nil
@@ -147,6 +187,26 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 		return nil, err
 	}
 	return g, nil
+}
+
+// scoreDossiers scores the matching pages of the dossiers in (those not
+// scored yet).
+func scoreDossiers(evals []*segEval, tables [][]uint32, in func(uint32) bool) error {
+	for i, e := range evals {
+		if tables[i] == nil {
+			continue
+		}
+		var missing []uint32
+		for _, d := range e.docs {
+			if o := tables[i][d]; o != noOrd && in(o) && !e.scored.Contains(d) {
+				missing = append(missing, d)
+			}
+		}
+		if err := e.scoreSome(missing); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // topN returns the first n of ords in the order less, sorted.
@@ -195,20 +255,14 @@ func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier
 		score float32
 	}
 	cands := map[uint32][]cand{}
+	if err := scoreDossiers(evals, tables, func(o uint32) bool { return sel[o] != nil }); err != nil {
+		return err
+	}
 	for i, e := range evals {
 		if tables[i] == nil {
 			continue
 		}
 		dt := tables[i]
-		var missing []uint32
-		for _, d := range e.docs {
-			if o := dt[d]; sel[o] != nil && !e.scored.Contains(d) {
-				missing = append(missing, d)
-			}
-		}
-		if err := e.scoreSome(missing); err != nil {
-			return err
-		}
 		for j, d := range e.docs {
 			if o := dt[d]; sel[o] != nil {
 				cands[o] = append(cands[o], cand{e, d, e.scores[j]})

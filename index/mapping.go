@@ -16,9 +16,9 @@ import (
 // Index fields. Every index document is one page and carries its dossier's
 // and document's fields, so a query on any of them finds pages.
 const (
-	fCode      = "code"       // keyword, canonical upper case; stored, doc values (sort, count)
+	fCode      = "code"       // keyword, canonical upper case; stored
 	fName      = "name"       // subject full name, text; stored
-	fBirth     = "birth"      // birth date, datetime
+	fBirth     = "birth"      // birth date, datetime (its exact term only)
 	fHometown  = "hometown"   // text
 	fUnit      = "unit"       // keyword; stored
 	fUnitText  = "unit_text"  // unit as text, for words in unit:
@@ -27,7 +27,7 @@ const (
 	fDoc       = "doc"        // document id, keyword; stored
 	fKind      = "kind"       // document kind keyword; stored
 	fTitle     = "title"      // document title, text; stored
-	fDate      = "date"       // document date, datetime; stored, doc values (sort)
+	fDate      = "date"       // document date, datetime (its exact term only); stored
 	fPage      = "page"       // page number; stored
 	fTextKey   = "text_key"   // OCRResult key; stored only
 	fConf      = "conf"       // mean OCR confidence; stored only
@@ -35,7 +35,6 @@ const (
 	fText      = "text"       // page text: folded words with term vectors (phrases); the original text stored (snippets, boxes)
 	fTextExact = "text_exact" // the page text's words that carry diacritics, as written (exact spellings rank first)
 	fTextPairs = "text_pairs" // page text as folded word pairs: phrase pre-filter
-	fFacetPref = "f_"         // prefix of the facet fields: "<value>\x1f<CODE>"
 
 	// The dossier's and document's text fields again, indexed only on one
 	// page of the dossier (its first) or of the document: scoring reads
@@ -70,10 +69,6 @@ const (
 
 // facetNames lists the facets in a stable order.
 var facetNames = []string{FacetUnit, FacetKind, FacetClassification, FacetBirthDecade, FacetDocYear}
-
-// facetSep separates a facet value from the dossier code in a facet field,
-// so a terms facet yields (value, dossier) pairs and counts dossiers.
-const facetSep = "\x1f"
 
 // storedFields are loaded for the page hits that are returned.
 var storedFields = []string{fCode, fName, fUnit, fClass, fDoc, fKind, fTitle, fDate, fPage, fTextKey, fConf, fText}
@@ -118,7 +113,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		fm.Store, fm.DocValues = store, docValues
 		return fm
 	}
-	add(fCode, kw(true, true))
+	add(fCode, kw(true, false))
 	add(fName, text(true, true)) // term vectors: positions for phrases
 	add(fBirth, date(false, false))
 	add(fHometown, text(false, true))
@@ -129,7 +124,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fDoc, kw(true, false))
 	add(fKind, kw(true, false))
 	add(fTitle, text(true, true))
-	add(fDate, date(true, true))
+	add(fDate, date(true, false))
 	add(fPage, num(false, true, false))
 	stored := kw(true, false)
 	stored.Index = false
@@ -145,9 +140,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	pairs := text(false, false)
 	pairs.Analyzer = ShingleAnalyzerName
 	add(fTextPairs, pairs)
-	for _, f := range facetNames {
-		add(fFacetPref+f, kw(false, true))
-	}
 	im.DefaultMapping = dm
 	return im, im.Validate()
 }
@@ -185,8 +177,10 @@ const (
 	// layoutVersion 2: page text split into folded words (fText) and
 	// original spellings (fTextExact); name-syllable pairs; level as a
 	// keyword; documents built without the mapping.
-	// 3: representative pages (repFields).
-	layoutVersion = "3"
+	// 3: representative pages (repFields). 4: dates as one exact term, no
+	// doc values, no facet fields (the engine's tables serve sorting and
+	// facets).
+	layoutVersion = "4"
 )
 
 // hasCurrentLayout reports whether bi was built with layoutVersion.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/numeric"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"hoso/index/qparse"
@@ -107,8 +108,17 @@ func refKeywordQuery(field, v string, prefix bool) query.Query {
 }
 
 func refDateRange(field string, r *qparse.Range) query.Query {
+	// dates are indexed as their exact term only (layout 4): a range of
+	// those terms, as bytes
+	lo, hi := string([]byte{shiftStart}), string([]byte{shiftStart + 1})
+	if !r.From.IsZero() {
+		lo = string(numeric.MustNewPrefixCodedInt64(r.From.UnixNano(), 0))
+	}
+	if !r.To.IsZero() {
+		hi = string(numeric.MustNewPrefixCodedInt64(r.To.UnixNano(), 0))
+	}
 	t, f := true, false
-	q := query.NewDateRangeInclusiveQuery(r.From, r.To, &t, &f)
+	q := query.NewTermRangeInclusiveQuery(lo, hi, &t, &f)
 	q.SetField(field)
 	return q
 }

@@ -82,7 +82,9 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 			return err
 		}
 		switch {
-		case len(e.docs) == 0 || req.Sort == SortCode:
+		case len(e.docs) == 0 || !relevance:
+			// by code or date: only the dossiers that may be shown get
+			// scores (groupResults)
 		case relevance && e.classify():
 			return e.bounds()
 		default:

@@ -3,8 +3,9 @@ package index
 import (
 	"math"
 	"runtime"
-	"strings"
+	"strconv"
 	"sync"
+	"time"
 	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -70,9 +71,8 @@ type segCache struct {
 	err     error
 	dossier []uint32 // local doc number -> dossier ordinal (noOrd: none)
 
-	dateOnce sync.Once
-	dateErr  error
-	date     []int64 // local doc number -> document date, Unix ns (noDate: none)
+	dateMu sync.Mutex
+	date   map[string][]int64 // date field -> local doc number -> Unix ns (noDate: none)
 
 	facetMu sync.Mutex
 	facets  map[string][]uint32 // facet name -> local doc number -> value ordinal
@@ -271,50 +271,88 @@ func (sc *segCache) dossiers(seg segment.Segment, codes *ordTable) ([]uint32, er
 	return sc.dossier, sc.err
 }
 
-// dates returns the segment's page -> document date table, from the exact
-// (shift 0) terms of the date field.
-func (sc *segCache) dates(seg segment.Segment) ([]int64, error) {
-	sc.dateOnce.Do(func() {
-		n := seg.Count()
-		sc.date = make([]int64, n)
-		for i := range sc.date {
-			sc.date[i] = noDate
-		}
-		sc.dateErr = visitTerms(seg, fDate, []byte{numeric.ShiftStartInt64}, []byte{numeric.ShiftStartInt64 + 1}, func(term []byte, bm *roaring.Bitmap) {
-			v, err := numeric.PrefixCoded(term).Int64()
-			if err != nil {
-				return
-			}
-			it := bm.Iterator()
-			for it.HasNext() {
-				if d := it.Next(); uint64(d) < n {
-					sc.date[d] = v
-				}
-			}
-		})
-	})
-	return sc.date, sc.dateErr
-}
-
-// facet returns the segment's page -> value ordinal table of a facet
-// field (values "<value>\x1f<CODE>", of which the value is interned).
-func (sc *segCache) facet(seg segment.Segment, name string, values *ordTable) ([]uint32, error) {
-	sc.facetMu.Lock()
-	defer sc.facetMu.Unlock()
-	if f, ok := sc.facets[name]; ok {
-		return f, nil
+// dates returns the segment's page -> date table of a date field (Unix ns,
+// noDate for none), from the field's exact (shift 0) terms.
+func (sc *segCache) dates(seg segment.Segment, field string) ([]int64, error) {
+	sc.dateMu.Lock()
+	defer sc.dateMu.Unlock()
+	if t, ok := sc.date[field]; ok {
+		return t, nil
 	}
-	f, err := termOrdinals(seg, fFacetPref+name, func(term string) uint32 {
-		v, _, _ := strings.Cut(term, facetSep)
-		return values.intern(v)
+	n := seg.Count()
+	t := make([]int64, n)
+	for i := range t {
+		t[i] = noDate
+	}
+	err := visitTerms(seg, field, []byte{numeric.ShiftStartInt64}, []byte{numeric.ShiftStartInt64 + 1}, func(term []byte, bm *roaring.Bitmap) {
+		v, err := numeric.PrefixCoded(term).Int64()
+		if err != nil {
+			return
+		}
+		it := bm.Iterator()
+		for it.HasNext() {
+			if d := it.Next(); uint64(d) < n {
+				t[d] = v
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	if sc.date == nil {
+		sc.date = map[string][]int64{}
+	}
+	sc.date[field] = t
+	return t, nil
+}
+
+// facet returns the segment's page -> value ordinal table of a facet: the
+// value of a keyword field (unit, kind, classification) or derived from a
+// date (birth decade, document year).
+func (sc *segCache) facet(seg segment.Segment, name string, values *ordTable) ([]uint32, error) {
+	sc.facetMu.Lock()
+	f, ok := sc.facets[name]
+	sc.facetMu.Unlock()
+	if ok {
+		return f, nil
+	}
+	var err error
+	switch name {
+	case FacetUnit, FacetKind, FacetClassification:
+		field := map[string]string{FacetUnit: fUnit, FacetKind: fKind, FacetClassification: fClass}[name]
+		f, err = termOrdinals(seg, field, values.intern)
+	case FacetBirthDecade, FacetDocYear:
+		field, label := fBirth, func(t time.Time) string { return strconv.Itoa(t.Year()/10*10) + "s" }
+		if name == FacetDocYear {
+			field, label = fDate, func(t time.Time) string { return strconv.Itoa(t.Year()) }
+		}
+		var dates []int64
+		if dates, err = sc.dates(seg, field); err == nil {
+			f = make([]uint32, len(dates))
+			byValue := map[int64]uint32{}
+			for i, v := range dates {
+				if v == noDate {
+					f[i] = noOrd
+					continue
+				}
+				o, ok := byValue[v]
+				if !ok {
+					o = values.intern(label(time.Unix(0, v).UTC()))
+					byValue[v] = o
+				}
+				f[i] = o
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	sc.facetMu.Lock()
 	if sc.facets == nil {
 		sc.facets = map[string][]uint32{}
 	}
 	sc.facets[name] = f
+	sc.facetMu.Unlock()
 	return f, nil
 }
 
