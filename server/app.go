@@ -172,8 +172,8 @@ type App struct {
 	wg     sync.WaitGroup
 	jobSem chan struct{}
 
-	mu        sync.Mutex
-	started   bool
+	mu      sync.Mutex
+	started bool
 }
 
 // NewApp returns an App; call Start to run the index follower and Close to
@@ -329,4 +329,3 @@ func pageOf(doc *domain.Document, n int) (*domain.Page, error) {
 	}
 	return &doc.Pages[n-1], nil
 }
-
