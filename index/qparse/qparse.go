@@ -24,6 +24,9 @@
 //	title:"quyết định"  text:lý lịch      words in the document title, page text
 //	kind:verification-report             document kind (a unique prefix will do)
 //	flag:low-confidence                  page flag
+//	class:secret  -class:top-secret      the dossier's classification: public,
+//	                                     confidential, secret or top-secret
+//	                                     (classification: is an alias)
 //	born:1975  born:1970..1979  born:>1970  born:<=1980-06  born:1975-05-02
 //	date:>2015  date:2010..2015  year:2019    document date (year: is an alias)
 //
@@ -39,6 +42,12 @@
 // so born:1970..1979 is 1970-01-01 up to and including 1979-12-31, born:>1970
 // is from 1971 on and born:>=1970 from 1970 on. Ranges may be open (1970..).
 //
+// A class: value is a level name in any case, with '_' or ' ' for '-'
+// (class:Top_Secret, class:"top secret"). The filter selects the pages of
+// the dossiers classified at exactly that level (the dossier's level, as in
+// the classification facet, not its documents'). A search sees only pages
+// at or below the reader's clearance, so a level above it matches nothing.
+//
 // Errors are *Error values naming the 1-based column (in characters) where
 // the problem is.
 package qparse
@@ -50,13 +59,19 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"hoso/domain"
 )
 
 // Fields lists the field names a filter may use.
-var Fields = []string{"name", "code", "unit", "hometown", "title", "text", "kind", "flag", "born", "date", "year"}
+var Fields = []string{"name", "code", "unit", "hometown", "title", "text", "kind", "flag", "class", "classification", "born", "date", "year"}
 
 // RangeFields are the fields whose values are date ranges.
 var RangeFields = map[string]bool{"born": true, "date": true, "year": true}
+
+// ClassFields are the fields whose value is a classification level (the
+// clause's Text is then the level's canonical name, see domain.Classification).
+var ClassFields = map[string]bool{"class": true, "classification": true}
 
 // Clause is one term of a query.
 type Clause struct {
@@ -65,7 +80,7 @@ type Clause struct {
 	Field  string // "" for words and phrases on any text field
 	Phrase bool   // Text is a quoted phrase
 	Prefix bool   // Text ended in '*': match words starting with it
-	Text   string // the word, phrase or filter value (without quotes, ~, *)
+	Text   string // the word, phrase or filter value (without quotes, ~, *); class: the level's name
 	Fuzzy  int    // 0 exact; 1 or 2 letters may differ
 	Range  *Range // for born:, date:, year:
 }
@@ -186,10 +201,43 @@ func (p *parser) filter(c Clause, name string) (Clause, error) {
 		c.Range = r
 		return c, nil
 	}
+	if ClassFields[name] {
+		return p.class(c)
+	}
 	if p.peek() == '"' {
 		return p.phrase(c)
 	}
 	return p.word(c)
+}
+
+// class reads the value of a class: filter, a classification level in any
+// case, quoted or not, with '_' or ' ' for '-' (domain.ParseClassification).
+func (p *parser) class(c Clause) (Clause, error) {
+	at := p.i
+	var v string
+	if p.peek() == '"' {
+		var err error
+		if c, err = p.phrase(c); err != nil {
+			return c, err
+		}
+		if c.Fuzzy > 0 {
+			return c, p.errAt(at, "a classification cannot be fuzzy (~)")
+		}
+		v = c.Text
+		c.Phrase, c.Text = false, ""
+	} else {
+		v = p.token()
+	}
+	l, err := domain.ParseClassification(v)
+	if err != nil {
+		names := make([]string, len(domain.Classifications))
+		for i, l := range domain.Classifications {
+			names[i] = string(l)
+		}
+		return c, p.errAt(at, "unknown classification %q (classifications: %s)", v, strings.Join(names, ", "))
+	}
+	c.Text = string(l)
+	return c, nil
 }
 
 // token consumes up to the next space or quote.

@@ -49,6 +49,16 @@ func TestParse(t *testing.T) {
 		{"date:2010..", []Clause{{Pos: 1, Field: "date", Range: &Range{From: day("2010-01-01")}}}},
 		{"year:2019", []Clause{{Pos: 1, Field: "year", Range: &Range{From: day("2019-01-01"), To: day("2020-01-01")}}}},
 		{"born:1975-05-02", []Clause{{Pos: 1, Field: "born", Range: &Range{From: day("1975-05-02"), To: day("1975-05-03")}}}},
+		{"class:secret -class:top-secret", []Clause{
+			{Pos: 1, Field: "class", Text: "secret"},
+			{Pos: 14, Not: true, Field: "class", Text: "top-secret"},
+		}},
+		{`CLASS:Top_Secret classification:"top secret" class:Public`, []Clause{
+			{Pos: 1, Field: "class", Text: "top-secret"},
+			{Pos: 18, Field: "classification", Text: "top-secret"},
+			{Pos: 46, Field: "class", Text: "public"},
+		}},
+		{"class:confidential nguyen", []Clause{{Pos: 1, Field: "class", Text: "confidential"}, {Pos: 20, Text: "nguyen"}}},
 		{"Quê quán: Huế", []Clause{{Pos: 1, Text: "Quê"}, {Pos: 5, Text: "quán:"}, {Pos: 11, Text: "Huế"}}},
 	}
 	for _, tt := range tests {
@@ -82,6 +92,14 @@ func TestParseErrors(t *testing.T) {
 		{`"a"b`, 4, "expected a space"},
 		{"~", 1, "'~' must follow a word"},
 		{"ab*~", 1, "prefix"},
+		{"class:topsecret", 7, `unknown classification "topsecret" (classifications: public, confidential, secret, top-secret)`},
+		{"a -class:restricted", 10, `unknown classification "restricted"`},
+		{"class:secret*", 7, `unknown classification "secret*"`},
+		{"class:secret~", 7, `unknown classification "secret~"`},
+		{`x classification:"very secret"`, 18, `unknown classification "very secret"`},
+		{`class:"secret"~1`, 7, "cannot be fuzzy"},
+		{"class:", 6, "missing value"},
+		{`class:"secret`, 7, "unterminated phrase"},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
@@ -97,7 +115,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"", `nguyen "van thanh" -x name:a~2 born:1970..1979`, `date:>2015 code:HS*`, `"\"`, "-", "a:b", "~~", "born:..", `"x"~`} {
+	for _, s := range []string{"", `nguyen "van thanh" -x name:a~2 born:1970..1979`, `date:>2015 code:HS*`, `class:secret -class:"top secret"`, `"\"`, "-", "a:b", "~~", "born:..", `"x"~`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
