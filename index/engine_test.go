@@ -101,6 +101,7 @@ var engineQueries = []string{
 	"born:>1980", "born:<=1975-06", "date:>2015", "date:2010..2015", "year:2019", "thanh date:<2016 -kind:letter",
 	`"hoàn thành"`, `"cộng hòa xã hội"`, "lý lịch", `"tiêu chuẩn"`, "mật", "đặng", "Đặng", "dang duc dung", `"Kính gửi"`,
 	"nguyễn văn khoi", `"nguyen van khoi"`, "nguyen thanh -code:HS-001", "HS-001", "1975", "05", "thành phố",
+	"class:public", "class:secret", "class:top-secret", "thanh -class:public", "classification:confidential kind:cv",
 }
 
 func checkEngineAgainstBleve(t *testing.T, ix *Index, queries []string) {

@@ -168,6 +168,16 @@ func (c *compiler) filter(cl qparse.Clause, valuePos int) (*node, error) {
 			return nil, &qparse.Error{Pos: valuePos, Msg: err.Error()}
 		}
 		return keywordNode(fKind, k, false), nil
+	case "class", "classification":
+		// the dossier's level, the value the classification facet counts
+		// (not the page's effective level): class:X selects exactly the
+		// pages counted under X. The clearance filter (plan.level) still
+		// applies, so a level above the clearance matches nothing.
+		l := domain.Classification(cl.Text)
+		if !l.Valid() {
+			return nil, &qparse.Error{Pos: valuePos, Msg: fmt.Sprintf("unknown classification %q", cl.Text)}
+		}
+		return keywordNode(fClass, string(l), false), nil
 	case "born":
 		return dateRange(fBirth, cl.Range), nil
 	case "date", "year":

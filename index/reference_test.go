@@ -88,6 +88,8 @@ func (c *refCompiler) filter(cl qparse.Clause, valuePos int) (query.Query, error
 			return nil, &qparse.Error{Pos: valuePos, Msg: err.Error()}
 		}
 		return refKeywordQuery(fKind, k, false), nil
+	case "class", "classification":
+		return refKeywordQuery(fClass, cl.Text, false), nil
 	case "born":
 		return refDateRange(fBirth, cl.Range), nil
 	case "date", "year":
