@@ -190,6 +190,51 @@ func TestFacetLinks(t *testing.T) {
 	}
 }
 
+// TestClassificationFacetLinks: a classification facet value is a link
+// adding class:VALUE, whose search finds as many dossiers as the facet
+// counted, with a chip removing it; a level above the reader's clearance
+// is neither offered nor found, and asking for it is no error.
+func TestClassificationFacetLinks(t *testing.T) {
+	e := seeded(t)
+	c := e.As(t, "admin")
+	r := c.Get("/search?q=nguyen+van+thanh")
+	add := regexp.MustCompile(`<a href="(/search\?q=nguyen&#43;van&#43;thanh&#43;class%3Aconfidential)">Mật</a> <span class="count">(\d+)</span>`).FindStringSubmatch(r.Body)
+	if add == nil {
+		t.Fatalf("no facet link to filter by class:confidential:\n%s", mainOf(r.Body))
+	}
+	r = c.Get(html.UnescapeString(add[1]))
+	body := mainOf(r.Body)
+	if !strings.Contains(body, add[2]+" hồ sơ,") || !strings.Contains(body, `class="active-filters"`) || !strings.Contains(body, confCode) {
+		t.Errorf("filtered search does not find the %s dossiers counted:\n%s", add[2], body)
+	}
+	for _, code := range []string{pubCode, secCode} {
+		if strings.Contains(body, code) {
+			t.Errorf("class:confidential finds %s", code)
+		}
+	}
+	if !strings.Contains(body, `<a href="/search?q=nguyen&#43;van&#43;thanh" class="chip">Mật`) {
+		t.Errorf("no chip removing the filter:\n%s", body)
+	}
+	if !strings.Contains(body, `<a href="/search?q=nguyen&#43;van&#43;thanh" class="active" aria-current="true">Mật</a>`) {
+		t.Errorf("the facet value is not marked active:\n%s", body)
+	}
+
+	reader := e.As(t, "reader") // confidential clearance
+	r = reader.Get("/search?q=nguyen+van+thanh")
+	if strings.Contains(r.Body, "class%3Asecret") || strings.Contains(r.Body, "class%3Atop-secret") {
+		t.Errorf("reader is offered a level above the clearance:\n%s", mainOf(r.Body))
+	}
+	r = reader.Get("/search?q=nguyen+van+thanh+class%3Asecret")
+	body = mainOf(r.Body)
+	if r.Code != http.StatusOK || !strings.Contains(body, "Không có kết quả.") || strings.Contains(body, `id="query-error"`) || strings.Contains(body, secCode) {
+		t.Errorf("reader's class:secret: %d, want no results and no error:\n%s", r.Code, body)
+	}
+	r = c.Get("/search?q=class%3Arestricted")
+	if !strings.Contains(mainOf(r.Body), `id="query-error"`) {
+		t.Errorf("class:restricted: no query error:\n%s", mainOf(r.Body))
+	}
+}
+
 func TestCorrectionByForm(t *testing.T) {
 	e := seeded(t)
 	c := e.As(t, "arch")

@@ -54,6 +54,7 @@ var enMessages = map[string]string{
 	"help.unit":       "unit, hometown",
 	"help.title_text": "document title, page text",
 	"help.kind":       "document kind (cv, verification-report, political-standards-conclusion, letter, decision, other); page flag",
+	"help.class":      "the dossier's classification: public, confidential, secret or top-secret (as in Classification)",
 	"help.born":       "birth date: a year, a range, before/after (YYYY, YYYY-MM or YYYY-MM-DD)",
 	"help.date":       "document date (year: is an alias of date:)",
 	"help.and":        "Every clause must match (AND); there is no OR. Quote values with spaces.",

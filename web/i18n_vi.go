@@ -54,6 +54,7 @@ var viMessages = map[string]string{
 	"help.unit":       "đơn vị công tác, quê quán",
 	"help.title_text": "tiêu đề tài liệu, nội dung trang",
 	"help.kind":       "loại tài liệu (cv, verification-report, political-standards-conclusion, letter, decision, other); cờ trang",
+	"help.class":      "độ mật của hồ sơ: public, confidential, secret hoặc top-secret (như mục Độ mật)",
 	"help.born":       "năm sinh: một năm, một khoảng, lớn hơn/nhỏ hơn (YYYY, YYYY-MM hoặc YYYY-MM-DD)",
 	"help.date":       "ngày của tài liệu (year: là tên khác của date:)",
 	"help.and":        "Mọi điều kiện đều phải thỏa (AND); không có OR. Giá trị có khoảng trắng đặt trong ngoặc kép.",

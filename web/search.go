@@ -144,7 +144,7 @@ func personURL(name string, born domain.Date) string {
 }
 
 // facetClause is the query clause that filters on a facet value, or ""
-// when the query language has no filter for the facet (classification).
+// when the query language has no filter for it.
 func facetClause(facet, value string) string {
 	value = strings.ReplaceAll(value, `"`, "")
 	switch facet {
@@ -152,6 +152,11 @@ func facetClause(facet, value string) string {
 		return `unit:"` + value + `"`
 	case index.FacetKind:
 		return "kind:" + value
+	case index.FacetClassification:
+		if !domain.Classification(value).Valid() {
+			return ""
+		}
+		return "class:" + value
 	case index.FacetBirthDecade:
 		y, err := strconv.Atoi(strings.TrimSuffix(value, "s"))
 		if err != nil {

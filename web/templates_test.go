@@ -193,7 +193,9 @@ func TestFacetClauses(t *testing.T) {
 		{index.FacetKind, "cv", "kind:cv"},
 		{index.FacetBirthDecade, "1970s", "born:1970..1979"},
 		{index.FacetDocYear, "2019", "year:2019"},
-		{index.FacetClassification, "secret", ""},
+		{index.FacetClassification, "secret", "class:secret"},
+		{index.FacetClassification, "top-secret", "class:top-secret"},
+		{index.FacetClassification, "restricted", ""},
 		{index.FacetBirthDecade, "junk", ""},
 	} {
 		if got := facetClause(c.facet, c.value); got != c.want {
