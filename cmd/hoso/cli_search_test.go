@@ -62,6 +62,20 @@ func TestCLISearchReindex(t *testing.T) {
 			t.Fatalf("public facets show a secret dossier: %+v", pub.Facets)
 		}
 	}
+	// class: filters as the classification facet counts; a level above
+	// the clearance finds nothing, without an error
+	if r := searchCLI(t, data, "--clearance", "secret", "--no-sync", "dang thi yen class:secret"); r.Total != 1 || r.Dossiers[0].Code != "HS-201" {
+		t.Errorf("class:secret at secret: %+v", r)
+	}
+	if r := searchCLI(t, data, "--clearance", "secret", "--no-sync", "dang thi yen -class:secret"); r.Total != 1 || r.Dossiers[0].Code != "HS-200" {
+		t.Errorf("-class:secret at secret: %+v", r)
+	}
+	if r := searchCLI(t, data, "--clearance", "public", "--no-sync", "class:secret"); r.Total != 0 || len(r.Facets["classification"]) != 0 {
+		t.Errorf("class:secret at public: %+v", r)
+	}
+	if code, _, errOut := cli(t, data, "search", "--no-sync", "class:restricted"); code == 0 || !strings.Contains(errOut, "unknown classification") {
+		t.Errorf("class:restricted: %d %s", code, errOut)
+	}
 	if code, _, errOut := cli(t, data, "search", "--clearance", "nobody", "x"); code != exitUsage && code != exitError || !strings.Contains(errOut, "clearance") {
 		t.Errorf("bad clearance: %d %s", code, errOut)
 	}

@@ -62,6 +62,8 @@ Query syntax (all terms must match; there is no OR):
   unit:"Sở Nội vụ"  hometown:"Nghệ An"  title:"quyết định"  text:lý lịch
   kind:verification-report  kind:cv     document kind (a unique prefix will do)
   flag:low-confidence                   page flag
+  class:secret  -class:top-secret       dossier classification (public,
+                                        confidential, secret, top-secret)
   born:1975  born:1970..1979  born:>1970  born:<=1980-06
   date:>2015  date:2010..2015  year:2019 document date
   -unit:"Sở Nội vụ"                     exclude a filter
