@@ -107,6 +107,7 @@ func buildBench(ix *Index, pages int, progress func(int)) (benchBuild, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var st benchBuild
+	defer raiseGCForBuild()() // as Rebuild does
 	stopMem := memSampler(&st.peakLive)
 	start, cpu0 := time.Now(), processCPU()
 	sub, nbi, err := createSub(ix.root, ix.cfg, true)

@@ -25,6 +25,7 @@ import (
 // them). The error is for a rebuild that was abandoned.
 func (ix *Index) Rebuild(ctx context.Context, arch *archive.Archive, progress func(done, total int)) (SyncStats, error) {
 	start := time.Now().UTC()
+	defer raiseGCForBuild()()
 	var codes []string
 	for ref, err := range arch.Dossiers(ctx) {
 		if err != nil {
