@@ -164,7 +164,10 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 	}
 	qs := append([]string{}, engineQueries...)
 	for _, n := range names[:8] {
-		qs = append(qs, n, strconv.Quote(n), FoldString(n), fmt.Sprintf("%q kind:cv", n))
+		// a fuzzy phrase: its positions' alternatives mix name syllables
+		// (pair words) with OCR-noise words, both sides of the pair
+		// pre-filter (phrasePairs)
+		qs = append(qs, n, strconv.Quote(n), FoldString(n), fmt.Sprintf("%q kind:cv", n), strconv.Quote(n)+"~", strconv.Quote(FoldString(n))+"~2")
 	}
 	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, "kết luận", `"Sở Nội vụ"`, "nguyen van~", "chinh tri -dang")
 	checkEngineAgainstBleve(t, ix, qs)
