@@ -2,6 +2,7 @@ package decode
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,8 +39,9 @@ func FuzzSniff(f *testing.F) {
 
 // FuzzOpenImage writes the input to a file, opens it and decodes every
 // page. It must never panic, and every failure must be an *Error (or a
-// timeout). Seeds: testdata/fuzz/FuzzOpenImage (tiny PNG, JPEG, TIFF G4/LZW/
-// JPEG, PDF JPEG/G4/JBIG2; rewrite with go test -run TestFuzzSeeds -update).
+// timeout). Seeds: testdata/fuzz/FuzzOpenImage (tiny PNG, JPEG, JPEG with an
+// Exif orientation, TIFF G4/LZW/JPEG, PDF JPEG/G4/JBIG2; rewrite with go
+// test -run TestFuzzSeeds -update).
 func FuzzOpenImage(f *testing.F) {
 	lim := Limits{MaxPixels: 4_000_000, MaxPages: 20, RenderDPI: 50}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -93,6 +95,15 @@ func TestFuzzSeeds(t *testing.T) {
 		"pdf-jbig2":  func() ([]byte, error) { return fixtures.ImagePDF(pages[:1], 12, fixtures.PDFJBIG2) },
 		"empty":      func() ([]byte, error) { return nil, nil },
 		"pdf-header": func() ([]byte, error) { return []byte("%PDF-1.4\n%%EOF\n"), nil },
+		// reaches the Exif orientation reader and orientPlane
+		"jpeg-exif-orientation": func() ([]byte, error) {
+			b, err := fixtures.JPEG(pages[0], 12, 50)
+			if err != nil {
+				return nil, err
+			}
+			be := binary.BigEndian
+			return withAPP1(b, exifTIFF(be, resEntry(be, tagXResolution, 12), resEntry(be, tagYResolution, 12), orientEntry(be, 6))), nil
+		},
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

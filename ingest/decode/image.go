@@ -22,6 +22,7 @@ import (
 type imageDoc struct {
 	path, mediaType string
 	dpi             float64
+	orient          int // JPEG Exif orientation, 1-8 (1 = stored upright)
 }
 
 func openImage(f *os.File, mediaType, path string, lim Limits) (pager, int, error) {
@@ -42,16 +43,23 @@ func openImage(f *os.File, mediaType, path string, lim Limits) (pager, int, erro
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, 0, newErr(path, 0, ErrCorrupt, "image is %dx%d", cfg.Width, cfg.Height)
 	}
+	// the stored size: turning the image upright does not change the count
 	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
 		return nil, 0, newErr(path, 1, ErrTooLarge, "%dx%d pixels, limit %d", cfg.Width, cfg.Height, lim.MaxPixels)
 	}
-	var dpi float64
+	d := &imageDoc{path: path, mediaType: mediaType, orient: 1}
 	if mediaType == MediaJPEG {
-		dpi = jpegDPI(f)
+		m := jpegMeta(f)
+		d.orient = m.orient
+		d.dpi = m.xdpi
+		if m.orient >= 5 && m.ydpi > 0 { // turned a quarter: the rows run along the stored columns
+			d.dpi = m.ydpi
+		}
 	} else {
-		dpi = pngDPI(f)
+		d.dpi = pngDPI(f)
 	}
-	return &imageDoc{path: path, mediaType: mediaType, dpi: tidyDPI(dpi)}, 1, nil
+	d.dpi = tidyDPI(d.dpi)
+	return d, 1, nil
 }
 
 // imageErr maps a Go image decoder error to a sentinel.
@@ -82,15 +90,28 @@ func (d *imageDoc) page(ctx context.Context, n int) (Page, error) {
 	if err != nil {
 		return Page{}, imageErr(d.path, n, err)
 	}
-	return Page{Number: n, Image: toGray(img), DPI: d.dpi}, nil
+	p := Page{Number: n, Image: upright(img, d.orient), DPI: d.dpi}
+	if d.orient > 1 {
+		p.Orientation = d.orient
+	}
+	return p, nil
 }
 
 func (d *imageDoc) close() error { return nil }
 
-// jpegDPI returns the resolution from a JFIF APP0 or Exif APP1 segment,
-// 0 when there is none. It reads segment headers up to the first scan.
-func jpegDPI(r io.ReaderAt) float64 {
-	var jfif, exif float64
+// jpegInfo is what hoso reads from a JPEG's metadata segments.
+type jpegInfo struct {
+	xdpi, ydpi float64 // 0 when unknown
+	orient     int     // Exif orientation 1-8; 1 when absent or invalid
+}
+
+// jpegMeta returns the resolution from a JFIF APP0 segment, else from the
+// first Exif APP1 segment, and the orientation from that Exif segment. It
+// reads segment headers up to the first scan. Damaged metadata is ignored,
+// never an error: the pixels may be fine.
+func jpegMeta(r io.ReaderAt) jpegInfo {
+	var jfif, exif jpegInfo
+	haveExif := false
 	off := int64(2)
 	var hdr [4]byte
 	for i := 0; i < 64; i++ {
@@ -107,42 +128,48 @@ func jpegDPI(r io.ReaderAt) float64 {
 			if n >= 16 {
 				if _, err := r.ReadAt(b[:], off+4); err == nil && string(b[:5]) == "JFIF\x00" {
 					x := float64(binary.BigEndian.Uint16(b[8:]))
+					y := float64(binary.BigEndian.Uint16(b[10:]))
 					switch b[7] {
 					case 1:
-						jfif = x
+						jfif.xdpi, jfif.ydpi = x, y
 					case 2:
-						jfif = x * 2.54
+						jfif.xdpi, jfif.ydpi = x*2.54, y*2.54
 					}
 				}
 			}
 		case 0xE1: // APP1
-			if n > 8+8 {
+			if n > 8+8 && !haveExif {
 				sec := io.NewSectionReader(r, off+4, n-2)
 				var id [6]byte
 				if _, err := sec.ReadAt(id[:], 0); err == nil && string(id[:]) == "Exif\x00\x00" {
-					exif = exifDPI(io.NewSectionReader(sec, 6, n-2-6), n-2-6)
+					exif, haveExif = exifMeta(io.NewSectionReader(sec, 6, n-2-6), n-2-6), true
 				}
 			}
 		}
 		off += 2 + n
 	}
-	if jfif > 0 {
-		return jfif
+	out := exif
+	if jfif.xdpi > 0 {
+		out.xdpi, out.ydpi = jfif.xdpi, jfif.ydpi
 	}
-	return exif
+	if out.orient < 1 || out.orient > 8 {
+		out.orient = 1
+	}
+	return out
 }
 
-// exifDPI reads XResolution from the first directory of an Exif block.
-func exifDPI(r io.ReaderAt, size int64) float64 {
+// exifMeta reads XResolution, YResolution and Orientation from the first
+// directory (IFD0) of an Exif block; a damaged block gives zero values.
+func exifMeta(r io.ReaderAt, size int64) jpegInfo {
 	t, err := newTIFFReader(r, size)
 	if err != nil || t.big {
-		return 0
+		return jpegInfo{}
 	}
 	d, _, err := t.dir(t.first)
 	if err != nil {
-		return 0
+		return jpegInfo{}
 	}
-	return d.xres
+	return jpegInfo{xdpi: d.xres, ydpi: d.yres, orient: d.orient}
 }
 
 // pngDPI returns the resolution from a pHYs chunk (metre unit), 0 when
@@ -231,6 +258,95 @@ func toGray(img image.Image) *image.Gray {
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
 				out.Pix[y*w+x] = grayOf(img.At(b.Min.X+x, b.Min.Y+y).RGBA())
+			}
+		}
+	}
+	return out
+}
+
+// upright returns img as 8-bit gray (as toGray) turned and mirrored upright
+// by Exif orientation o; 1, or anything outside 2-8, leaves it as stored.
+// For the Go JPEG decoder's *image.YCbCr and *image.Gray the transform reads
+// the luma plane directly, so the page costs one copy either way.
+func upright(img image.Image, o int) *image.Gray {
+	if o < 2 || o > 8 {
+		return toGray(img)
+	}
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return orientPlane(m.Y[m.YOffset(b.Min.X, b.Min.Y):], m.YStride, b.Dx(), b.Dy(), o)
+	case *image.Gray:
+		return orientPlane(m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, b.Dx(), b.Dy(), o)
+	}
+	g := toGray(img) // CMYK or RGB JPEG: rare, and slow anyway
+	return orientPlane(g.Pix, g.Stride, b.Dx(), b.Dy(), o)
+}
+
+// orientPlane returns the w x h 8-bit plane src (rows stride bytes apart)
+// turned upright by Exif orientation o (2-8). The Exif (CIPA DC-008) values
+// say where the stored 0th row and 0th column belong: 2 mirror
+// horizontally, 3 rotate 180°, 4 mirror vertically, 5 transpose (mirror
+// across the main diagonal), 6 rotate 90° clockwise, 7 transverse (mirror
+// across the other diagonal), 8 rotate 90° counter-clockwise. For 5-8 the
+// result is h x w.
+func orientPlane(src []byte, stride, w, h, o int) *image.Gray {
+	ow, oh := w, h
+	if o >= 5 {
+		ow, oh = h, w
+	}
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	// Output pixel (x, y) is src[base + x*dx + y*dy].
+	last, right := (h-1)*stride, w-1
+	var base, dx, dy int
+	switch o {
+	case 2:
+		base, dx, dy = right, -1, stride
+	case 3:
+		base, dx, dy = last+right, -1, -stride
+	case 4:
+		base, dx, dy = last, 1, -stride
+	case 5:
+		base, dx, dy = 0, stride, 1
+	case 6:
+		base, dx, dy = last, -stride, 1
+	case 7:
+		base, dx, dy = last+right, -stride, -1
+	case 8:
+		base, dx, dy = right, stride, -1
+	default:
+		base, dx, dy = 0, 1, stride
+	}
+	if dx == 1 || dx == -1 { // rows stay rows
+		for y := 0; y < oh; y++ {
+			row := out.Pix[y*ow : (y+1)*ow]
+			p := base + y*dy
+			if dx == 1 {
+				copy(row, src[p:p+ow])
+				continue
+			}
+			s := src[p-ow+1 : p+1]
+			for x := range row {
+				row[x] = s[ow-1-x]
+			}
+		}
+		return out
+	}
+	// Rows become columns: walk tiles so that the source rows a tile reads
+	// stay in cache (a 4000-pixel-wide scan read column-wise would touch a
+	// new cache line per pixel).
+	const tile = 64
+	for ty := 0; ty < oh; ty += tile {
+		yEnd := min(ty+tile, oh)
+		for tx := 0; tx < ow; tx += tile {
+			xEnd := min(tx+tile, ow)
+			for y := ty; y < yEnd; y++ {
+				row := out.Pix[y*ow+tx : y*ow+xEnd]
+				p := base + y*dy + tx*dx
+				for x := range row {
+					row[x] = src[p]
+					p += dx
+				}
 			}
 		}
 	}

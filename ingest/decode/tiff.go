@@ -23,8 +23,10 @@ const (
 	tagImageLength     = 257
 	tagBitsPerSample   = 258
 	tagCompression     = 259
+	tagOrientation     = 274 // read for Exif (JPEG); Leptonica applies a TIFF's itself
 	tagSamplesPerPixel = 277
 	tagXResolution     = 282
+	tagYResolution     = 283
 	tagResolutionUnit  = 296
 )
 
@@ -44,7 +46,8 @@ type ifd struct {
 	width, height       uint64
 	bps, spp, compr     uint64
 	subfile             uint64
-	xres                float64 // pixels per inch, 0 when unknown
+	xres, yres          float64 // pixels per inch, 0 when unknown
+	orient              int     // Orientation 1-8, 0 when absent or invalid
 	hasWidth, hasHeight bool
 }
 
@@ -162,12 +165,23 @@ func (t *tiffReader) dir(off int64) (ifd, int64, error) {
 			valOff = int64(p)
 		}
 		switch tag {
-		case tagXResolution:
+		case tagXResolution, tagYResolution:
 			if typ == 5 {
 				num, err1 := t.uint(valOff, 4)
 				den, err2 := t.uint(valOff+4, 4)
 				if err1 == nil && err2 == nil && den != 0 {
-					d.xres = float64(num) / float64(den)
+					if tag == tagXResolution {
+						d.xres = float64(num) / float64(den)
+					} else {
+						d.yres = float64(num) / float64(den)
+					}
+				}
+			}
+			continue
+		case tagOrientation: // one SHORT, 1-8; anything else is ignored
+			if typ == 3 && count == 1 {
+				if v, err := t.uint(valOff, 2); err == nil && v >= 1 && v <= 8 {
+					d.orient = int(v)
 				}
 			}
 			continue
@@ -202,9 +216,10 @@ func (t *tiffReader) dir(off int64) (ifd, int64, error) {
 	}
 	switch unit {
 	case 1:
-		d.xres = 0 // no absolute unit
+		d.xres, d.yres = 0, 0 // no absolute unit
 	case 3:
 		d.xres *= 2.54
+		d.yres *= 2.54
 	}
 	next, err := t.uint(off+int64(cntSize)+int64(n)*int64(entSize), offSize)
 	if err != nil {
