@@ -111,10 +111,11 @@ type Page struct {
 	// (pHYs) metadata, for PDF pixels / page width in inches; 0 when unknown.
 	DPI  float64
 	Text *TextLayer // non-nil when a PDF page already has a text layer
-	// Orientation is the Exif orientation (2-8) of a JPEG that Image was
-	// rotated and/or mirrored by to make it upright, as viewers show it
-	// (6: the stored image was turned 90° clockwise); 0 when nothing was
-	// applied. DPI then is the resolution across the upright page.
+	// Orientation is the orientation tag (2-8: a JPEG's Exif Orientation, a
+	// TIFF's Orientation) that Image was rotated and/or mirrored by to make
+	// it upright, as viewers show it (6: the stored image was turned 90°
+	// clockwise); 0 when nothing was applied. DPI then is the resolution
+	// across the upright page.
 	Orientation int
 }
 

@@ -39,6 +39,8 @@
 // dimensions, sample format and compression before C sees the file; then
 // Leptonica decodes one directory at a time by file offset
 // (pixReadFromMultipageTiff), so memory holds one page, not the file.
+// Leptonica applies a directory's Orientation tag (5-8 turn the page a
+// quarter, so the decoded size is checked against the turned one).
 //
 // JPEG and PNG go through Go's standard decoders, after DecodeConfig has
 // checked the dimensions. Measured for a 300 dpi A4 page (2481x3507, 1%

@@ -381,3 +381,35 @@ func TestOrientPlane(t *testing.T) {
 		}
 	}
 }
+
+// A TIFF's Orientation tag is applied by Leptonica; the page comes out
+// upright (5-8 turned a quarter, not rejected for its size).
+func TestTIFFOrientation(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		t.Run(fmt.Sprint(o), func(t *testing.T) {
+			l := storedLayout[o]
+			b, err := fixtures.TIFF([]*image.Gray{quadrantImage(l.w, l.h, l.corner)}, fixtures.TIFFLZW, testDPI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bo, off := firstIFD(b); bo != binary.LittleEndian || !bytes.Contains(b[off:min(len(b), off+2+12*30)], []byte{0x12, 0x01, 3, 0, 1, 0, 0, 0}) {
+				t.Fatal("the fixture TIFF has no little-endian Orientation SHORT to patch")
+			}
+			_, pages := collect(t, write(t, "scan.tif", patchTIFF(b, tagOrientation, uint32(o))), Limits{})
+			p := pages[0]
+			if p.Image.Rect != image.Rect(0, 0, 40, 20) {
+				t.Fatalf("page %v, want 40x20", p.Image.Rect)
+			}
+			if c := darkCorner(t, p.Image); c != "tl" {
+				t.Errorf("dark quadrant %s, want tl", c)
+			}
+			want := o
+			if o == 1 {
+				want = 0
+			}
+			if p.Orientation != want || p.DPI != testDPI {
+				t.Errorf("orientation %d at %g dpi, want %d at %d", p.Orientation, p.DPI, want, testDPI)
+			}
+		})
+	}
+}

@@ -23,7 +23,7 @@ const (
 	tagImageLength     = 257
 	tagBitsPerSample   = 258
 	tagCompression     = 259
-	tagOrientation     = 274 // read for Exif (JPEG); Leptonica applies a TIFF's itself
+	tagOrientation     = 274
 	tagSamplesPerPixel = 277
 	tagXResolution     = 282
 	tagYResolution     = 283
@@ -301,13 +301,25 @@ func (t *tiffDoc) page(ctx context.Context, n int) (Page, error) {
 	if err != nil {
 		return Page{}, newErr(t.path, n, ErrCorrupt, "%s data cannot be decoded", tiffCompressions[d.compr])
 	}
-	if uint64(img.Rect.Dx()) != d.width || uint64(img.Rect.Dy()) != d.height {
+	// Leptonica applies the Orientation tag: 5-8 come out turned a quarter.
+	w, h, xres := d.width, d.height, d.xres
+	if d.orient >= 5 {
+		w, h = h, w
+		if d.yres > 0 {
+			xres = d.yres
+		}
+	}
+	if uint64(img.Rect.Dx()) != w || uint64(img.Rect.Dy()) != h {
 		return Page{}, newErr(t.path, n, ErrCorrupt, "decoded %dx%d, directory says %dx%d", img.Rect.Dx(), img.Rect.Dy(), d.width, d.height)
 	}
-	if d.xres > 0 {
-		res = d.xres
+	if xres > 0 {
+		res = xres
 	}
-	return Page{Number: n, Image: img, DPI: tidyDPI(res)}, nil
+	p := Page{Number: n, Image: img, DPI: tidyDPI(res)}
+	if d.orient > 1 {
+		p.Orientation = d.orient
+	}
+	return p, nil
 }
 
 func (t *tiffDoc) close() error { return nil }
