@@ -54,6 +54,10 @@ const (
 	FlagLowConfidence = "low-confidence" // mean confidence below the review threshold
 	FlagTextLayer     = "text-layer"     // text taken from the PDF, not OCR
 	FlagCorrected     = "corrected"      // current text is a person's correction
+
+	// FlagOrientationTag: turned and/or mirrored upright, when decoded, by
+	// the file's own orientation tag (a JPEG's Exif Orientation, a TIFF's).
+	FlagOrientationTag = "orientation-tag"
 )
 
 // Page is one page of a document. Its text and words are in the OCRResult

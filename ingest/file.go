@@ -198,6 +198,9 @@ func (p *Pipeline) processPage(ctx context.Context, pg decode.Page, sha, setting
 		r.Flags = append(append([]string(nil), pp.Flags...), out.Flags...)
 		p.count(func(s *Stats) { s.PagesOCR++ })
 	}
+	if pg.Orientation > 1 {
+		r.Flags = append(r.Flags, domain.FlagOrientationTag)
+	}
 	enc, ext, err := prep.Encode(img)
 	if err != nil {
 		return domain.Page{}, nil, false, fmt.Errorf("encode %s: %w", label, err)

@@ -151,5 +151,5 @@ var enMessages = map[string]string{
 	"class.public": "Public", "class.confidential": "Confidential", "class.secret": "Secret", "class.top-secret": "Top secret",
 	"flag.blank": "blank", "flag.low-resolution": "low resolution", "flag.skewed": "deskewed",
 	"flag.rotated": "rotated", "flag.low-confidence": "low confidence", "flag.text-layer": "PDF text layer",
-	"flag.corrected": "corrected",
+	"flag.corrected": "corrected", "flag.orientation-tag": "turned per file tag",
 }

@@ -99,7 +99,7 @@ func usedKeys(t *testing.T) []string {
 		family("role.", string(r))
 	}
 	family("flag.", domain.FlagBlank, domain.FlagLowResolution, domain.FlagSkewed, domain.FlagRotated,
-		domain.FlagLowConfidence, domain.FlagTextLayer, domain.FlagCorrected)
+		domain.FlagLowConfidence, domain.FlagTextLayer, domain.FlagCorrected, domain.FlagOrientationTag)
 	family("state.", string(jobs.StateQueued), string(jobs.StateRunning), string(jobs.StateDone), string(jobs.StateFailed),
 		string(jobs.StateInterrupted))
 	family("jobkind.", string(jobs.KindUpload), string(jobs.KindIngest))

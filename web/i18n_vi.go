@@ -151,5 +151,5 @@ var viMessages = map[string]string{
 	"class.public": "Thường", "class.confidential": "Mật", "class.secret": "Tối mật", "class.top-secret": "Tuyệt mật",
 	"flag.blank": "trang trắng", "flag.low-resolution": "độ phân giải thấp", "flag.skewed": "đã chỉnh nghiêng",
 	"flag.rotated": "đã xoay", "flag.low-confidence": "độ tin cậy thấp", "flag.text-layer": "lớp chữ PDF",
-	"flag.corrected": "đã sửa",
+	"flag.corrected": "đã sửa", "flag.orientation-tag": "đã xoay theo thẻ tệp",
 }
