@@ -105,6 +105,22 @@ func (sc *segCache) representatives(seg segment.Segment, codes *ordTable) (*segR
 	return sc.reps, sc.repErr
 }
 
+// renumber sets out[i] to a dense number (0, 1, … in order of first
+// appearance) of key(i) and returns how many distinct keys there were.
+func renumber[K comparable](out []uint32, key func(i int) K) int {
+	ids := map[K]uint32{}
+	for i := range out {
+		k := key(i)
+		l, ok := ids[k]
+		if !ok {
+			l = uint32(len(ids))
+			ids[k] = l
+		}
+		out[i] = l
+	}
+	return len(ids)
+}
+
 func buildReps(sc *segCache, seg segment.Segment, codes *ordTable) (*segReps, error) {
 	dt, err := sc.dossiers(seg, codes)
 	if err != nil {
@@ -112,32 +128,13 @@ func buildReps(sc *segCache, seg segment.Segment, codes *ordTable) (*segReps, er
 	}
 	n := len(dt)
 	r := &segReps{dossier: make([]uint32, n), document: make([]uint32, n)}
-	local := map[uint32]uint32{}
-	for i, o := range dt {
-		l, ok := local[o]
-		if !ok {
-			l = uint32(len(local))
-			local[o] = l
-		}
-		r.dossier[i] = l
-	}
-	r.ndossiers = len(local)
+	r.ndossiers = renumber(r.dossier, func(i int) uint32 { return dt[i] })
 	// documents: (local dossier, document id)
 	docTerm, err := termOrdinals(seg, fDoc, newOrdTable().intern)
 	if err != nil {
 		return nil, err
 	}
-	docs := map[uint64]uint32{}
-	for i := range r.document {
-		k := uint64(r.dossier[i])<<32 | uint64(docTerm[i])
-		l, ok := docs[k]
-		if !ok {
-			l = uint32(len(docs))
-			docs[k] = l
-		}
-		r.document[i] = l
-	}
-	r.ndocuments = len(docs)
+	r.ndocuments = renumber(r.document, func(i int) uint64 { return uint64(r.dossier[i])<<32 | uint64(docTerm[i]) })
 	// coverage
 	for _, level := range []struct {
 		term  string
