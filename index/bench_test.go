@@ -100,59 +100,34 @@ func (st benchBuild) cpuMsPerPage() float64 {
 	return float64((st.cpu - st.genCPU).Microseconds()) / 1000 / float64(st.pages)
 }
 
-// buildBench fills ix with generated pages the way Rebuild does (unsafe
-// batches from IndexWorkers indexers, one wait for persistence, swap), with
-// the generator standing in for the store.
+// buildBench fills ix with generated pages through Load (Rebuild's bulk
+// path), with the generator standing in for the store.
 func buildBench(ix *Index, pages int, progress func(int)) (benchBuild, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var st benchBuild
-	defer raiseGCForBuild()() // as Rebuild does
 	stopMem := memSampler(&st.peakLive)
 	start, cpu0 := time.Now(), processCPU()
-	sub, nbi, err := createSub(ix.root, ix.cfg, true)
-	if err != nil {
-		return st, err
-	}
-	results := make(chan loaded, 64)
 	var genCPU time.Duration
-	n := 0
-	go func() {
-		defer close(results)
-		runtime.LockOSThread() // so thread CPU time is the generator's
+	gen := func(yield func(*domain.Dossier, error) bool) {
+		runtime.LockOSThread() // Load runs the generator in a goroutine of its own: its thread CPU time is the generator's
 		defer runtime.UnlockOSThread()
 		t0 := threadCPU()
 		defer func() { genCPU = threadCPU() - t0 }()
-		total := 0
-		for i := 0; total < pages; i++ {
+		for i, total := 0, 0; total < pages; i++ {
 			d := benchDossier(i)
 			total += d.PageCount()
-			n++
-			select {
-			case results <- loaded{code: d.Code, d: d}:
-			case <-ctx.Done():
+			if !yield(d, nil) {
 				return
 			}
 		}
-	}()
-	w := &Indexer{ix: ix, target: nbi, fresh: true, pending: map[string]bool{}}
-	done := 0
-	res, _, err := ix.consume(ctx, cancel, w, results, 0, func(int, int) {
-		done++
-		if progress != nil {
-			progress(done)
-		}
-	})
-	if err != nil {
-		return st, err
 	}
-	if nbi, err = persistAndReopen(ctx, nbi, filepath.Join(ix.root, sub), ix.cfg); err != nil {
+	res, err := ix.Load(context.Background(), gen, progress)
+	if err != nil {
 		return st, err
 	}
 	st.pages, st.wall, st.cpu, st.genCPU = res.Pages, time.Since(start), processCPU()-cpu0, genCPU
 	stopMem()
 	st.peakRSS = rssMB("VmHWM")
-	return st, ix.swapIn(sub, nbi)
+	return st, nil
 }
 
 // memSampler records the largest live heap (as of the last GC) every 100ms
