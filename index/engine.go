@@ -186,34 +186,46 @@ func (s *engineSnap) missing(term string) bool {
 // maxPairGroup bounds the pair terms checked for two adjacent positions.
 const maxPairGroup = 256
 
+// pairGroup is what a page holding two adjacent positions of a phrase
+// must hold: one of the pairs (fTextPairs terms), or one of the single
+// words (fText nodes) that are not pair words and so are in no pair.
+type pairGroup struct {
+	pairs   []string
+	singles [][2]int // position, alternative
+}
+
 // phrasePairs returns the pair pre-filter of a resolved phrase on the page
-// text: for each two adjacent positions whose alternatives are all pair
-// words (see pairWords), the pairs a matching page must hold one of.
-func phrasePairs(n *node) [][]string {
+// text, one group per two adjacent positions where at least one pair of
+// alternatives is of pair words (see pairWords). A page has "x y" at some
+// position either as the pair term (both pair words) or holds x or y that
+// is not a pair word: so a fuzzy word whose expansion mixes pair words
+// ("huong", "thuong") with rarer spellings ("nhuong") still filters by the
+// pairs of the former and the postings of the latter.
+func phrasePairs(n *node) []pairGroup {
 	if n.field != fText {
 		return nil
 	}
-	allPairWords := func(alts []*node) bool {
-		for _, a := range alts {
-			if !pairWords[a.term] {
-				return false
-			}
-		}
-		return true
-	}
-	var groups [][]string
+	var groups []pairGroup
 	for i := 1; i < len(n.pos); i++ {
 		a, b := n.pos[i-1], n.pos[i]
-		if len(a)*len(b) > maxPairGroup || !allPairWords(a) || !allPairWords(b) {
-			continue
-		}
-		var g []string
-		for _, x := range a {
-			for _, y := range b {
-				g = append(g, x.term+" "+y.term)
+		var g pairGroup
+		for p := i - 1; p <= i; p++ {
+			for j, x := range n.pos[p] {
+				if !pairWords[x.term] {
+					g.singles = append(g.singles, [2]int{p, j})
+				}
 			}
 		}
-		groups = append(groups, g)
+		for _, x := range a {
+			for _, y := range b {
+				if pairWords[x.term] && pairWords[y.term] {
+					g.pairs = append(g.pairs, x.term+" "+y.term)
+				}
+			}
+		}
+		if len(g.pairs) > 0 && len(g.pairs) <= maxPairGroup {
+			groups = append(groups, g)
+		}
 	}
 	return groups
 }
@@ -348,17 +360,6 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 	if within != nil {
 		parts = append(parts, within)
 	}
-	for _, group := range n.pairs {
-		var ors []*roaring.Bitmap
-		for _, pair := range group {
-			pl, err := e.sv.postings(fTextPairs, pair)
-			if err != nil {
-				return nil, err
-			}
-			ors = append(ors, postingsBitmap(pl))
-		}
-		parts = append(parts, roaring.FastOr(ors...))
-	}
 	posBM := make([][]*roaring.Bitmap, len(n.pos))
 	for i, alts := range n.pos {
 		var ors []*roaring.Bitmap
@@ -383,6 +384,22 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 		} else {
 			parts = append(parts, roaring.FastOr(ors...))
 		}
+	}
+	for _, group := range n.pairs {
+		var ors []*roaring.Bitmap
+		for _, pair := range group.pairs {
+			pl, err := e.sv.postings(fTextPairs, pair)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, postingsBitmap(pl))
+		}
+		for _, x := range group.singles {
+			if bm := posBM[x[0]][x[1]]; !bm.IsEmpty() {
+				ors = append(ors, bm)
+			}
+		}
+		parts = append(parts, roaring.FastOr(ors...))
 	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
 	cand := roaring.FastAnd(parts...)

@@ -241,6 +241,7 @@ func TestPhraseRetry(t *testing.T) {
 	indexAll(t, ix,
 		simpleDossier("R-1", "X", domain.Public, "Họ và tên: Nguyễn Văn Thành, sinh năm 1970"),
 		simpleDossier("R-2", "X", domain.Public, "Người khai: Trần Văn Thạch, tháng 5"),
+		simpleDossier("R-3", "X", domain.Public, "Người làm chứng: Lê Văn Trường; ông Nhượng, bà Khuê"),
 	)
 	for q, want := range map[string][]string{
 		`"Nguyễn Văn Thàng"`: {"R-1"}, // one word off: found
@@ -251,6 +252,8 @@ func TestPhraseRetry(t *testing.T) {
 		`"năm 1970"`:         {"R-1"}, // exact
 		`"Trần Văn"`:         {"R-2"}, // exact
 		`"Nguyen Van Thach"`: {"R-1"}, // thach~ matches thanh; nguyen~ is far from tran
+		`"Lê Văn Nhượng"`:    {},      // every word occurs: one letter only, and truong is two off nhuong
+		`"Lê Văn Khượng"`:    {"R-3"}, // khuong occurs nowhere: two letters (truong)
 	} {
 		res := doSearch(t, ix, Request{Query: q})
 		got := codes(res)

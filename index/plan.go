@@ -48,8 +48,8 @@ type node struct {
 	kids  []*node
 
 	// nPhrase
-	pos   [][]*node  // per position, alternatives (nTerm or nExpand)
-	pairs [][]string // fTextPairs terms: every match holds one of each group (set when resolved)
+	pos   [][]*node   // per position, alternatives (nTerm or nExpand)
+	pairs []pairGroup // phrase pre-filter: every match is in each group (set when resolved)
 
 	// nExpand
 	prefix bool
@@ -254,9 +254,12 @@ func (c *compiler) positions(text string) [][]string {
 // is long enough (see autoFuzziness). In a clause of several words, only
 // the words that occur nowhere in the index are made fuzzy when there are
 // such words; when every word occurs somewhere, a phrase is retried with
-// one word fuzzy at a time (an OCR error or a typo rarely hits two words of
-// a name, and a phrase whose every word is fuzzy costs seconds on a large
-// index), other clauses with all their words fuzzy.
+// one word fuzzy at a time and by one letter (an OCR error or a typo rarely
+// hits two words of a name; a phrase whose every word is fuzzy costs
+// seconds on a large index; and a real syllable two letters off is another
+// real name: "nhuong" would find "truong", "luong", "duong", "cuong" and
+// list a tenth of all dossiers on a large archive), other clauses with all
+// their words fuzzy. A word that occurs nowhere keeps up to two letters.
 func (c *compiler) text(cl qparse.Clause, fields []string) (*node, []*node) {
 	pos := c.positions(cl.Text)
 	if len(pos) == 0 {
@@ -348,7 +351,7 @@ func (c *compiler) retryVariants(pos [][]string, phrase bool) [][]int {
 			continue // too short to be fuzzy
 		}
 		v := make([]int, len(pos))
-		v[i] = fz[i]
+		v[i] = min(fz[i], 1)
 		out = append(out, v)
 	}
 	if len(out) == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -387,7 +388,10 @@ func (e *segEval) virtualBound(n *node) float32 {
 // page over all segments (0 when fewer than k dossiers have one): no page
 // whose upper bound is below it can be a shown dossier's best.
 func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
-	best := map[uint32]float32{}
+	// best page bound per dossier ordinal (interned codes are dense), and
+	// the ordinals that have one
+	var best []float32
+	var seen []uint32
 	for _, e := range evals {
 		var vals []float32
 		var docs []uint32
@@ -404,20 +408,59 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 			return 0
 		}
 		for i, d := range docs {
-			if o := dt[d]; o != noOrd && vals[i] > best[o] {
-				best[o] = vals[i]
+			o := dt[d]
+			if o == noOrd {
+				continue
+			}
+			if int(o) >= len(best) {
+				best = slices.Grow(best, int(o)+1-len(best))[:int(o)+1]
+			}
+			// a dossier counts once it has a positive bound
+			if v := vals[i]; v > best[o] {
+				if best[o] == 0 {
+					seen = append(seen, o)
+				}
+				best[o] = v
 			}
 		}
 	}
-	if len(best) < k {
+	if k <= 0 || len(seen) < k {
 		return 0
 	}
-	all := make([]float32, 0, len(best))
-	for _, v := range best {
-		all = append(all, v)
+	// the k largest in a min-heap
+	h := make([]float32, 0, k)
+	for _, o := range seen {
+		v := best[o]
+		switch {
+		case len(h) < k:
+			h = append(h, v)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if h[p] <= h[i] {
+					break
+				}
+				h[p], h[i] = h[i], h[p]
+				i = p
+			}
+		case v > h[0]:
+			h[0] = v
+			for i := 0; ; {
+				m, l, r := i, 2*i+1, 2*i+2
+				if l < k && h[l] < h[m] {
+					m = l
+				}
+				if r < k && h[r] < h[m] {
+					m = r
+				}
+				if m == i {
+					break
+				}
+				h[i], h[m] = h[m], h[i]
+				i = m
+			}
+		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i] > all[j] })
-	return all[k-1]
+	return h[0]
 }
 
 type scoreMode uint8
