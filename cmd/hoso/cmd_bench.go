@@ -31,6 +31,8 @@ type benchOptions struct {
 	MinIO       bool
 	Dir         string
 	Keep        bool
+
+	args []string // as given, for the table's heading
 }
 
 func (o *benchOptions) AddFlags(fs *flag.FlagSet) {
@@ -97,6 +99,7 @@ in --dir). --quick is a smoke run of seconds.`)
 			if fs.NArg() > 0 {
 				return fmt.Errorf("%w: bench takes no arguments", errUsage)
 			}
+			o.args = args
 			set := map[string]bool{}
 			fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 			if o.Quick {
@@ -144,6 +147,8 @@ func runBench(ctx context.Context, env *Env, o *benchOptions, sizes []int) error
 	}
 	load0 := loadAverage()
 	start := time.Now()
+	anon := startMemSampler(100 * time.Millisecond)
+	defer anon.Stop()
 	b := &bench{o: o, dir: dir, log: env.Stderr}
 	defer func() {
 		if b.pool != nil {
@@ -159,13 +164,13 @@ func runBench(ctx context.Context, env *Env, o *benchOptions, sizes []int) error
 	if err := b.indexRows(ctx, sizes); err != nil {
 		return err
 	}
-	b.rows = append(b.rows, peakMemoryRow())
+	b.rows = append(b.rows, peakMemoryRow(anon))
 	host, _ := os.Hostname()
-	mode := "default sizes"
-	if o.Quick {
-		mode = "--quick"
+	mode := "with its defaults"
+	if len(o.args) > 0 {
+		mode = strings.Join(o.args, " ")
 	}
-	fmt.Fprintf(env.Stdout, "hoso bench (%s) on %s: %d cores, %s, %s, %s; load average %s at the start, %s at the end; %v in all\n\n",
+	fmt.Fprintf(env.Stdout, "hoso bench %s, on %s: %d cores, %s, %s, %s; load average %s at the start, %s at the end; %v in all\n\n",
 		mode, host, runtime.NumCPU(), cpuModel(), tesseractVersion(), runtime.Version(), load0, loadAverage(), time.Since(start).Round(time.Second))
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measure\tresult\tdetail")
@@ -210,23 +215,86 @@ func rate(n int, d time.Duration) string {
 
 // peakMemoryRow reports the peak RSS of this process and of its largest
 // child (a tesseract of the plain OCR run, or MinIO).
-func peakMemoryRow() benchRow {
+func peakMemoryRow(anon *memSampler) benchRow {
 	self := "?"
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-				if kb, err := strconv.Atoi(strings.Fields(v)[0]); err == nil {
-					self = fmt.Sprintf("%d MiB", kb/1024)
-				}
-			}
-		}
+	if kb, ok := procStatusKB("VmHWM:"); ok {
+		self = fmt.Sprintf("%d MiB", kb/1024)
+	}
+	own := "?"
+	if kb := anon.Stop(); kb > 0 {
+		own = fmt.Sprintf("%d MiB", kb/1024)
 	}
 	var ru syscall.Rusage
 	child := "?"
 	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
 		child = fmt.Sprintf("%d MiB", ru.Maxrss/1024)
 	}
-	return benchRow{"peak memory (RSS)", self, "hoso (pipeline, OCR pool, indexes); largest child process " + child + " (tesseract or MinIO)"}
+	return benchRow{"peak memory (RSS)", self, "hoso (pipeline, OCR pool, indexes); at most " + own +
+		" of it hoso's own memory (anonymous RSS: heap, stacks; sampled every 100 ms), the rest index files mapped in (page cache the kernel can reclaim); largest child process " +
+		child + " (tesseract or MinIO)"}
+}
+
+// procStatusKB reads a "Name:  N kB" line of /proc/self/status.
+func procStatusKB(name string) (int64, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, name); ok {
+			if f := strings.Fields(v); len(f) > 0 {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				return kb, err == nil
+			}
+		}
+	}
+	return 0, false
+}
+
+// memSampler tracks the largest anonymous RSS of the process (its own
+// memory, without the files it maps) until Stop: the kernel keeps a peak
+// of the whole RSS only (VmHWM), and the bench's mapped index files count
+// in it.
+type memSampler struct {
+	stop, done chan struct{}
+	peak       int64 // kB
+}
+
+func startMemSampler(every time.Duration) *memSampler {
+	m := &memSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	sample := func() {
+		if kb, ok := procStatusKB("RssAnon:"); ok && kb > m.peak {
+			m.peak = kb
+		}
+	}
+	sample()
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.stop:
+				sample()
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+	return m
+}
+
+// Stop ends the sampling and returns the peak in kB (0: unknown). It may be
+// called more than once.
+func (m *memSampler) Stop() int64 {
+	select {
+	case <-m.stop:
+	default:
+		close(m.stop)
+	}
+	<-m.done
+	return m.peak
 }
 
 func loadAverage() string {

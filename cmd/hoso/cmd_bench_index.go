@@ -31,7 +31,18 @@ func (b *bench) indexRows(ctx context.Context, sizes []int) error {
 	}
 	b.add("indexing, incremental", rate(b.o.IndexPages, took), "%d synthetic pages (%d per dossier, ~%d words each) through the index's Indexer (ingest's path), batches of 1000, each persisted; %v",
 		b.o.IndexPages, benchPagesPerDossier, benchWordsPerPage, took.Round(10*time.Millisecond))
-	built := map[int]*index.Index{b.o.IndexPages: ix}
+	// an index stays open (its files mapped, its tables in memory) only
+	// while a later size needs it
+	last := map[int]int{}
+	for i, n := range sizes {
+		last[n] = i
+	}
+	built := map[int]*index.Index{}
+	if _, ok := last[b.o.IndexPages]; ok {
+		built[b.o.IndexPages] = ix
+	} else if err := ix.Close(); err != nil {
+		return err
+	}
 	defer func() {
 		for _, ix := range built {
 			ix.Close()
@@ -78,6 +89,12 @@ func (b *bench) indexRows(ctx context.Context, sizes []int) error {
 		b.add(fmt.Sprintf("search at %d pages, p50 / p95 / p99", n), fmt.Sprintf("%s / %s / %s ms", msStr(sum.P50), msStr(sum.P95), msStr(sum.P99)),
 			"%d searchers x %d queries (%d kinds: names, words, phrases, fuzzy, prefix, fields, ranges), facets and snippets on; %.1f searches/s; max %s ms; slowest kind %s (p50 %s ms)",
 			b.o.Clients, b.o.Queries, len(qs), sum.PerSecond, msStr(sum.Max), slowQ, msStr(slow))
+		if last[n] == i {
+			delete(built, n)
+			if err := sx.Close(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

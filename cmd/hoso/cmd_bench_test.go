@@ -30,7 +30,8 @@ func TestBenchQuick(t *testing.T) {
 		`indexing, incremental\s+[0-9.]+ pages/s`,
 		`indexing, bulk, 1000 pages\s+[0-9.]+ pages/s .*Index.Load`,
 		`search at 1000 pages, p50 / p95 / p99\s+[0-9.]+ / [0-9.]+ / [0-9.]+ ms`,
-		`peak memory \(RSS\)\s+\d+ MiB`,
+		`peak memory \(RSS\)\s+\d+ MiB\s+.*at most \d+ MiB of it hoso's own memory`,
+		`(?m)^hoso bench --quick --dir \S+, on `,
 		`load average [0-9.]+ [0-9.]+ [0-9.]+ at the start`,
 	} {
 		if !regexp.MustCompile(row).MatchString(out) {
