@@ -16,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,6 +29,7 @@ import (
 	"time"
 
 	"hoso/domain"
+	"hoso/internal/corpus"
 )
 
 func benchEnv(name string, def int) int {
@@ -113,7 +113,7 @@ func buildBench(ix *Index, pages int, progress func(int)) (benchBuild, error) {
 		t0 := threadCPU()
 		defer func() { genCPU = threadCPU() - t0 }()
 		for i, total := 0, 0; total < pages; i++ {
-			d := benchDossier(i)
+			d := corpus.Dossier(i)
 			total += d.PageCount()
 			if !yield(d, nil) {
 				return
@@ -235,64 +235,6 @@ func BenchmarkIndex(b *testing.B) {
 	}
 }
 
-// benchQueries are the query mixes, by kind, for an index holding the
-// first n dossiers of the corpus, searched with secret clearance. Subjects
-// are drawn at random from the dossiers a secret clearance sees, so common
-// family names (Nguyễn, Trần, Lê) come up as often as they do in life; one
-// query in five names a person nobody in the corpus is (a given name the
-// generator never uses), which finds nothing exact and runs the fuzzy
-// fallback.
-func benchQueries(n int) map[string][]string {
-	rng := rand.New(rand.NewPCG(7, 7))
-	var visible []benchShape
-	for i := range n {
-		if s := benchSubject(i); s.Class.Level() <= domain.Secret.Level() {
-			visible = append(visible, s)
-		}
-	}
-	missing := []string{"Khôi", "Thiều", "Nhượng", "Quán", "Tạo", "Khuyến", "Sửu", "Dậu"}
-	q := map[string][]string{}
-	lower := func(s string) string { return strings.ToLower(FoldString(s)) }
-	for k := range 20 {
-		s := visible[rng.IntN(len(visible))]
-		p := s.Person
-		name := p.Name()
-		if k%5 == 4 {
-			name = p.Family + " " + p.Middle + " " + missing[rng.IntN(len(missing))]
-		}
-		if k%2 == 0 {
-			q["name"] = append(q["name"], name)
-		} else {
-			q["name"] = append(q["name"], lower(name))
-		}
-		q["phrase"] = append(q["phrase"], strconv.Quote(name))
-		agency := s.Unit[strings.Index(s.Unit, ", ")+2:]
-		dec := p.Birth.Year() / 10 * 10
-		q["filter"] = append(q["filter"], fmt.Sprintf("%s unit:%q born:%d..%d", lower(p.Given), agency, dec, dec+9),
-			fmt.Sprintf("kind:cv date:>%d name:%s", 2000+rng.IntN(20), strings.ToLower(p.Given)))
-		q["fuzzy"] = append(q["fuzzy"], lower(p.Family)+"~ "+lower(p.Given)+"~")
-		// a misspelled name: nothing exact, the automatic fuzzy retry runs
-		g := lower(p.Given)
-		q["fallback"] = append(q["fallback"], g[:len(g)-1]+"x "+lower(p.Family))
-	}
-	// phrases of the body text that occur on many pages
-	q["common-phrase"] = []string{`"tiêu chuẩn chính trị"`, `"Đại học Quốc gia Hà Nội"`, `"hoàn thành tốt nhiệm vụ"`,
-		`"chấp hành tốt chủ trương"`, `"Sở Nội vụ"`, `"nguyen van"`}
-	return q
-}
-
-// benchDossiers returns the number of corpus dossiers an index of pages
-// pages holds.
-func benchDossiers(pages int) int {
-	t, i := 0, 0
-	for ; t < pages; i++ {
-		for _, p := range benchSubject(i).DocPages {
-			t += p
-		}
-	}
-	return i
-}
-
 // BenchmarkSearch reports latency percentiles per query kind, searching as
 // the server would (secret clearance, 20 dossiers, 3 hits each, snippets),
 // and with facets for the "facets" kind (name queries plus all facets).
@@ -315,7 +257,7 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	b.Logf("first search (builds the per-segment tables): %s", time.Since(t0).Round(time.Millisecond))
 	rounds := benchEnv("HOSO_BENCH_ROUNDS", 5)
-	qs := benchQueries(benchDossiers(n))
+	qs := corpus.Queries(corpus.Dossiers(n))
 	qs["facets"] = qs["name"][:10]
 	for _, kind := range []string{"name", "phrase", "filter", "fuzzy", "fallback", "facets", "common-phrase"} {
 		b.Run(kind, func(b *testing.B) {

@@ -13,6 +13,7 @@ import (
 
 	"hoso/domain"
 	"hoso/index/qparse"
+	"hoso/internal/corpus"
 )
 
 // refQuery is the bleve query the search compiled to before the engine.
@@ -139,7 +140,7 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 	w := ix.NewIndexer()
 	var names []string
 	for i := range 60 {
-		d := benchDossier(i)
+		d := corpus.Dossier(i)
 		names = append(names, d.Subject.FullName)
 		if err := w.Add(ctx, d); err != nil {
 			t.Fatal(err)
@@ -155,7 +156,7 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 	}
 	// replace a few dossiers: their old pages are deleted in older segments
 	for _, i := range []int{3, 20, 41} {
-		d := benchDossier(i)
+		d := corpus.Dossier(i)
 		d.Version = 2
 		d.Documents = d.Documents[:1]
 		if err := ix.IndexDossier(ctx, d); err != nil {
@@ -182,7 +183,7 @@ func TestPruningIsExact(t *testing.T) {
 	w := ix.NewIndexer()
 	var names []string
 	for i := range 80 {
-		d := benchDossier(i)
+		d := corpus.Dossier(i)
 		names = append(names, d.Subject.FullName)
 		if err := w.Add(ctx, d); err != nil {
 			t.Fatal(err)
@@ -273,7 +274,7 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 	w := ix.NewIndexer()
 	var names []string
 	for i := range 50 {
-		d := benchDossier(i)
+		d := corpus.Dossier(i)
 		names = append(names, d.Subject.FullName)
 		if err := w.Add(ctx, d); err != nil {
 			t.Fatal(err)
@@ -312,7 +313,7 @@ func TestSortedDossiersAreScoredExactly(t *testing.T) {
 	ctx := context.Background()
 	w := ix.NewIndexer()
 	for i := range 40 {
-		if err := w.Add(ctx, benchDossier(i)); err != nil {
+		if err := w.Add(ctx, corpus.Dossier(i)); err != nil {
 			t.Fatal(err)
 		}
 	}

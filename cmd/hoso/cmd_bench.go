@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -149,7 +150,7 @@ func runBench(ctx context.Context, env *Env, o *benchOptions, sizes []int) error
 	start := time.Now()
 	anon := startMemSampler(100 * time.Millisecond)
 	defer anon.Stop()
-	b := &bench{o: o, dir: dir, log: env.Stderr}
+	b := &bench{o: o, dir: dir, log: env.Stderr, mem: anon}
 	defer func() {
 		if b.pool != nil {
 			b.pool.Close()
@@ -188,6 +189,7 @@ type bench struct {
 	log  io.Writer
 	rows []benchRow
 	pool *ocr.Pool
+	mem  *memSampler
 }
 
 func (b *bench) add(measure, value, detail string, args ...any) {
@@ -196,7 +198,11 @@ func (b *bench) add(measure, value, detail string, args ...any) {
 
 // step says what runs now, on stderr (the table goes to stdout).
 func (b *bench) step(format string, args ...any) {
-	fmt.Fprintf(b.log, "bench: "+format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(b.log, "bench: %s\n", msg)
+	if b.mem != nil {
+		b.mem.setPhase(msg)
+	}
 }
 
 func rate(n int, d time.Duration) string {
@@ -221,17 +227,19 @@ func peakMemoryRow(anon *memSampler) benchRow {
 		self = fmt.Sprintf("%d MiB", kb/1024)
 	}
 	own := "?"
-	if kb := anon.Stop(); kb > 0 {
+	if kb, phase := anon.Stop(); kb > 0 {
 		own = fmt.Sprintf("%d MiB", kb/1024)
+		if phase != "" {
+			own += ", while " + phase
+		}
 	}
 	var ru syscall.Rusage
 	child := "?"
 	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
 		child = fmt.Sprintf("%d MiB", ru.Maxrss/1024)
 	}
-	return benchRow{"peak memory (RSS)", self, "hoso (pipeline, OCR pool, indexes); at most " + own +
-		" of it hoso's own memory (anonymous RSS: heap, stacks; sampled every 100 ms), the rest index files mapped in (page cache the kernel can reclaim); largest child process " +
-		child + " (tesseract or MinIO)"}
+	return benchRow{"peak memory (RSS)", self, "hoso (pipeline, OCR pool, indexes), of which its own memory (anonymous RSS: heap, stacks; sampled every 100 ms) at most " + own +
+		", the rest index files mapped in (page cache the kernel can reclaim); largest child process " + child + " (tesseract or MinIO)"}
 }
 
 // procStatusKB reads a "Name:  N kB" line of /proc/self/status.
@@ -257,14 +265,20 @@ func procStatusKB(name string) (int64, bool) {
 // in it.
 type memSampler struct {
 	stop, done chan struct{}
-	peak       int64 // kB
+	mu         sync.Mutex
+	phase      string // what runs now
+	peak       int64  // kB
+	peakPhase  string
 }
 
 func startMemSampler(every time.Duration) *memSampler {
 	m := &memSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	sample := func() {
-		if kb, ok := procStatusKB("RssAnon:"); ok && kb > m.peak {
-			m.peak = kb
+		kb, ok := procStatusKB("RssAnon:")
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if ok && kb > m.peak {
+			m.peak, m.peakPhase = kb, m.phase
 		}
 	}
 	sample()
@@ -285,16 +299,25 @@ func startMemSampler(every time.Duration) *memSampler {
 	return m
 }
 
-// Stop ends the sampling and returns the peak in kB (0: unknown). It may be
-// called more than once.
-func (m *memSampler) Stop() int64 {
+// setPhase names what runs from now on, for the peak's report.
+func (m *memSampler) setPhase(s string) {
+	m.mu.Lock()
+	m.phase = s
+	m.mu.Unlock()
+}
+
+// Stop ends the sampling and returns the peak in kB (0: unknown) and the
+// phase it was seen in. It may be called more than once.
+func (m *memSampler) Stop() (int64, string) {
 	select {
 	case <-m.stop:
 	default:
 		close(m.stop)
 	}
 	<-m.done
-	return m.peak
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.peak, m.peakPhase
 }
 
 func loadAverage() string {

@@ -29,8 +29,8 @@ func TestBenchQuick(t *testing.T) {
 		`ingest end to end, MinIO\s+[0-9.]+ pages/s`,
 		`indexing, incremental\s+[0-9.]+ pages/s`,
 		`indexing, bulk, 1000 pages\s+[0-9.]+ pages/s .*Index.Load`,
-		`search at 1000 pages, p50 / p95 / p99\s+[0-9.]+ / [0-9.]+ / [0-9.]+ ms`,
-		`peak memory \(RSS\)\s+\d+ MiB\s+.*at most \d+ MiB of it hoso's own memory`,
+		`(?m)search at 1000 pages, p50 / p95 / p99\s+[0-9.]+ / [0-9.]+ / [0-9.]+ ms .*p95 by kind \(ms\): name [0-9.]+, phrase [0-9.]+, filter [0-9.]+, fuzzy [0-9.]+, fallback [0-9.]+, common-phrase [0-9.]+$`,
+		`peak memory \(RSS\)\s+\d+ MiB\s+.*its own memory .*at most \d+ MiB, while \w+`,
 		`(?m)^hoso bench --quick --dir \S+, on `,
 		`load average [0-9.]+ [0-9.]+ [0-9.]+ at the start`,
 	} {

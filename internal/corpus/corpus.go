@@ -1,16 +1,17 @@
-package index
-
-// The benchmark corpus: generated personnel dossiers whose pages read like
-// OCR'd Vietnamese dossier pages. Names follow the real frequencies of
-// Vietnamese family names (Nguyễn on about 38% of people, Trần 11%, Lê 9.5%,
-// ...), middle names (Văn and Thị dominate) and given names (a long tail), and
-// every page mentions several people (the subject, relatives, signers,
-// referees), so common family names occur on most pages, as they do in real
-// dossiers. Page text is assembled from many sentence templates filled with
-// names, places (communes, districts, provinces), units, positions, schools,
-// dates and numbers (decision numbers, ID numbers), with OCR noise (lost
-// diacritics, wrong letters) on a few words. Everything is deterministic in
-// the dossier number.
+// Package corpus generates the benchmark corpus: personnel dossiers whose
+// pages read like OCR'd Vietnamese dossier pages. Names follow the real
+// frequencies of Vietnamese family names (Nguyễn on about 38% of people,
+// Trần 11%, Lê 9.5%, ...), middle names (Văn and Thị dominate) and given
+// names (a long tail), and every page mentions several people (the subject,
+// relatives, signers, referees), so common family names occur on most
+// pages, as they do in real dossiers. Page text is assembled from many
+// sentence templates filled with names, places (communes, districts,
+// provinces), units, positions, schools, dates and numbers (decision
+// numbers, ID numbers), with OCR noise (lost diacritics, wrong letters) on
+// a few words. Everything is deterministic in the dossier number. The index
+// benchmarks (go test ./index -bench) and hoso bench both build their
+// indexes from it and search it with Queries.
+package corpus
 
 import (
 	"fmt"
@@ -18,6 +19,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"hoso/domain"
 )
@@ -172,8 +176,8 @@ var (
 	cDecisionSuffix = []string{"QĐ-UBND", "QĐ-SNV", "QĐ-TU", "QĐ-BTC", "QĐ-SGDĐT", "QĐ-SYT", "QĐ-BCH", "QĐ-CAT"}
 )
 
-// benchPerson is a generated person.
-type benchPerson struct {
+// Person is a generated person.
+type Person struct {
 	Family, Middle, Given string
 	Female                bool
 	Birth                 time.Time
@@ -181,15 +185,15 @@ type benchPerson struct {
 	Province              string
 }
 
-func (p benchPerson) Name() string {
+func (p Person) Name() string {
 	if p.Middle == "" {
 		return p.Family + " " + p.Given
 	}
 	return p.Family + " " + p.Middle + " " + p.Given
 }
 
-func randomPerson(rng *rand.Rand, family string, female bool, born int) benchPerson {
-	p := benchPerson{Family: family, Female: female}
+func randomPerson(rng *rand.Rand, family string, female bool, born int) Person {
+	p := Person{Family: family, Female: female}
 	if p.Family == "" {
 		p.Family = cFamily.pick(rng)
 	}
@@ -224,26 +228,28 @@ func place(rng *rand.Rand) string {
 	return a + " " + b
 }
 
-// benchSubject returns the subject and structure of dossier i: its person,
+// Subject returns the subject and structure of dossier i: its person,
 // unit, classification and the page count of each document. It is cheap, so
 // query mixes can enumerate every dossier's subject.
-type benchShape struct {
+type Shape struct {
 	Code     string
-	Person   benchPerson
+	Person   Person
 	Unit     string
 	Class    domain.Classification
 	DocPages []int // pages per document
 	DocClass []domain.Classification
 }
 
-var benchClasses = []domain.Classification{domain.Public, domain.Public, domain.Public, domain.Confidential, domain.Confidential, domain.Secret, domain.TopSecret}
+var classes = []domain.Classification{domain.Public, domain.Public, domain.Public, domain.Confidential, domain.Confidential, domain.Secret, domain.TopSecret}
 
-func benchSubject(i int) benchShape {
+// Subject returns the shape of dossier i. It is cheap, so query mixes can
+// enumerate every dossier's subject.
+func Subject(i int) Shape {
 	rng := rand.New(rand.NewPCG(uint64(i), 1))
-	s := benchShape{Code: fmt.Sprintf("HS-%04d-%06d", 2000+i%25, i)}
+	s := Shape{Code: fmt.Sprintf("HS-%04d-%06d", 2000+i%25, i)}
 	s.Person = randomPerson(rng, "", rng.IntN(2) == 0, 1950+rng.IntN(50))
 	s.Unit = cOffice.pick(rng) + ", " + cAgency.pick(rng)
-	s.Class = benchClasses[rng.IntN(len(benchClasses))]
+	s.Class = classes[rng.IntN(len(classes))]
 	// 2-6 documents of 1-8 pages: 20 pages a dossier on average
 	docs := 2 + rng.IntN(5)
 	for range docs {
@@ -263,11 +269,11 @@ func benchSubject(i int) benchShape {
 	return s
 }
 
-// benchCorpusPages is the exact number of pages in dossiers [0, n).
-func benchCorpusPages(n int) int {
+// Pages is the exact number of pages in dossiers [0, n).
+func Pages(n int) int {
 	t := 0
 	for i := range n {
-		for _, p := range benchSubject(i).DocPages {
+		for _, p := range Subject(i).DocPages {
 			t += p
 		}
 	}
@@ -313,8 +319,8 @@ func (w *pageWriter) randDate(from, to int) time.Time {
 
 func pickS(rng *rand.Rand, s []string) string { return s[rng.IntN(len(s))] }
 
-// benchPage writes about words words of page text of the given kind about p.
-func benchPage(rng *rand.Rand, s *benchShape, kind domain.DocumentKind, docDate time.Time, pageNo, words int, w *pageWriter) string {
+// page writes about words words of page text of the given kind about p.
+func page(rng *rand.Rand, s *Shape, kind domain.DocumentKind, docDate time.Time, pageNo, words int, w *pageWriter) string {
 	w.b.Reset()
 	w.rng, w.words = rng, 0
 	p := s.Person
@@ -352,7 +358,7 @@ func benchPage(rng *rand.Rand, s *benchShape, kind domain.DocumentKind, docDate 
 	return ocrNoise(rng, text)
 }
 
-func relative(w *pageWriter, s *benchShape) (string, benchPerson) {
+func relative(w *pageWriter, s *Shape) (string, Person) {
 	p := s.Person
 	rel := pickS(w.rng, cRelation)
 	by := p.Birth.Year()
@@ -377,7 +383,7 @@ func relative(w *pageWriter, s *benchShape) (string, benchPerson) {
 	return rel, randomPerson(w.rng, "", strings.HasPrefix(rel, "Mẹ"), by-25-w.rng.IntN(10))
 }
 
-func cvLine(w *pageWriter, s *benchShape) {
+func cvLine(w *pageWriter, s *Shape) {
 	p, rng := s.Person, w.rng
 	switch rng.IntN(16) {
 	case 0:
@@ -410,7 +416,7 @@ func cvLine(w *pageWriter, s *benchShape) {
 	}
 }
 
-func verifyLine(w *pageWriter, s *benchShape, ho string) {
+func verifyLine(w *pageWriter, s *Shape, ho string) {
 	p, rng := s.Person, w.rng
 	switch rng.IntN(8) {
 	case 0:
@@ -433,7 +439,7 @@ func verifyLine(w *pageWriter, s *benchShape, ho string) {
 	}
 }
 
-func standardsLine(w *pageWriter, s *benchShape, ho string) {
+func standardsLine(w *pageWriter, s *Shape, ho string) {
 	p, rng := s.Person, w.rng
 	switch rng.IntN(7) {
 	case 0:
@@ -452,7 +458,7 @@ func standardsLine(w *pageWriter, s *benchShape, ho string) {
 	}
 }
 
-func decisionLine(w *pageWriter, s *benchShape, ho string) {
+func decisionLine(w *pageWriter, s *Shape, ho string) {
 	p, rng := s.Person, w.rng
 	switch rng.IntN(8) {
 	case 0:
@@ -475,7 +481,7 @@ func decisionLine(w *pageWriter, s *benchShape, ho string) {
 	}
 }
 
-func assessLine(w *pageWriter, s *benchShape, ho string) {
+func assessLine(w *pageWriter, s *Shape, ho string) {
 	rng := w.rng
 	switch rng.IntN(4) {
 	case 0:
@@ -498,7 +504,7 @@ func ocrNoise(rng *rand.Rand, text string) string {
 		word := text[start:i]
 		if len(word) > 1 && rng.IntN(60) == 0 {
 			if rng.IntN(3) > 0 {
-				word = FoldString(word)
+				word = Fold(word)
 			} else {
 				r := []rune(word)
 				r[rng.IntN(len(r))] = []rune("aoeilnrcmuđ")[rng.IntN(11)]
@@ -514,11 +520,11 @@ func ocrNoise(rng *rand.Rand, text string) string {
 	return b.String()
 }
 
-// benchDossier generates dossier i of the corpus: 2-7 documents of 1-20
+// Dossier generates dossier i of the corpus: 2-7 documents of 1-20
 // pages (20 pages a dossier on average), 150-550 words a page (350 on
 // average), deterministic in i.
-func benchDossier(i int) *domain.Dossier {
-	s := benchSubject(i)
+func Dossier(i int) *domain.Dossier {
+	s := Subject(i)
 	rng := rand.New(rand.NewPCG(uint64(i), 2))
 	p := s.Person
 	d := &domain.Dossier{
@@ -538,7 +544,7 @@ func benchDossier(i int) *domain.Dossier {
 			Date: domain.Date{Time: date}, Classification: s.DocClass[j],
 		}
 		for pn := 1; pn <= n; pn++ {
-			text := benchPage(rng, &s, kind, date, pn, 150+rng.IntN(401), &w)
+			text := page(rng, &s, kind, date, pn, 150+rng.IntN(401), &w)
 			doc.Pages = append(doc.Pages, domain.Page{
 				Number: pn, TextKey: "texts/" + s.Code + "/" + doc.ID + "/" + strconv.Itoa(pn) + ".json",
 				MeanConfidence: 80 + rng.Float64()*20, Text: &domain.OCRResult{Source: "ocr", Text: text},
@@ -548,3 +554,87 @@ func benchDossier(i int) *domain.Dossier {
 	}
 	return d
 }
+
+// Dossiers returns the number of dossiers, from the first, that hold at
+// least pages pages.
+func Dossiers(pages int) int {
+	t, i := 0, 0
+	for ; t < pages; i++ {
+		for _, p := range Subject(i).DocPages {
+			t += p
+		}
+	}
+	return i
+}
+
+// Fold lowers nothing and strips diacritics, đ and Đ becoming d and D: a
+// word as typed without a Vietnamese keyboard, or as OCR that missed the
+// marks reads it.
+func Fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ':
+			b.WriteByte('d')
+		case r == 'Đ':
+			b.WriteByte('D')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Queries are the query mixes, by kind, for an index holding the first n
+// dossiers of the corpus, searched with secret clearance. Subjects are
+// drawn at random from the dossiers a secret clearance sees, so common
+// family names (Nguyễn, Trần, Lê) come up as often as they do in life; one
+// query in five names a person nobody in the corpus is (a given name the
+// generator never uses), which finds nothing exact and runs the fuzzy
+// fallback. Kinds: name (a subject's full name as words, with or without
+// diacritics), phrase (the same quoted), filter (words with unit, birth,
+// kind and date filters), fuzzy (words with ~), fallback (a misspelled
+// given name: the automatic fuzzy retry) and common-phrase (phrases of the
+// body text on many pages).
+func Queries(n int) map[string][]string {
+	rng := rand.New(rand.NewPCG(7, 7))
+	var visible []Shape
+	for i := range n {
+		if s := Subject(i); s.Class.Level() <= domain.Secret.Level() {
+			visible = append(visible, s)
+		}
+	}
+	missing := []string{"Khôi", "Thiều", "Nhượng", "Quán", "Tạo", "Khuyến", "Sửu", "Dậu"}
+	q := map[string][]string{}
+	lower := func(s string) string { return strings.ToLower(Fold(s)) }
+	for k := range 20 {
+		s := visible[rng.IntN(len(visible))]
+		p := s.Person
+		name := p.Name()
+		if k%5 == 4 {
+			name = p.Family + " " + p.Middle + " " + missing[rng.IntN(len(missing))]
+		}
+		if k%2 == 0 {
+			q["name"] = append(q["name"], name)
+		} else {
+			q["name"] = append(q["name"], lower(name))
+		}
+		q["phrase"] = append(q["phrase"], strconv.Quote(name))
+		agency := s.Unit[strings.Index(s.Unit, ", ")+2:]
+		dec := p.Birth.Year() / 10 * 10
+		q["filter"] = append(q["filter"], fmt.Sprintf("%s unit:%q born:%d..%d", lower(p.Given), agency, dec, dec+9),
+			fmt.Sprintf("kind:cv date:>%d name:%s", 2000+rng.IntN(20), strings.ToLower(p.Given)))
+		q["fuzzy"] = append(q["fuzzy"], lower(p.Family)+"~ "+lower(p.Given)+"~")
+		// a misspelled name: nothing exact, the automatic fuzzy retry runs
+		g := lower(p.Given)
+		q["fallback"] = append(q["fallback"], g[:len(g)-1]+"x "+lower(p.Family))
+	}
+	// phrases of the body text that occur on many pages
+	q["common-phrase"] = []string{`"tiêu chuẩn chính trị"`, `"Đại học Quốc gia Hà Nội"`, `"hoàn thành tốt nhiệm vụ"`,
+		`"chấp hành tốt chủ trương"`, `"Sở Nội vụ"`, `"nguyen van"`}
+	return q
+}
+
+// Kinds are the kinds of Queries, in the order reports list them.
+var Kinds = []string{"name", "phrase", "filter", "fuzzy", "fallback", "common-phrase"}
