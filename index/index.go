@@ -297,6 +297,15 @@ func openBleve(dir string, cfg Config) (bleve.Index, error) {
 	return bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": false})
 }
 
+// dropSub closes bi (if any), the index of a build that failed, and
+// removes its subfolder sub: the current index stays as it was.
+func (ix *Index) dropSub(sub string, bi bleve.Index) {
+	if bi != nil {
+		_ = bi.Close()
+	}
+	_ = os.RemoveAll(filepath.Join(ix.root, sub))
+}
+
 // createSub creates a new empty bleve index in a fresh subfolder of root.
 // With unsafe, batches return once searchable, without waiting to be
 // persisted (used by Rebuild, which waits for persistence once at the end;

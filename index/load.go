@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"os"
 	"path/filepath"
 
 	"hoso/domain"
@@ -32,10 +31,7 @@ func (ix *Index) Load(ctx context.Context, dossiers iter.Seq2[*domain.Dossier, e
 		return SyncStats{}, fmt.Errorf("load: %w", err)
 	}
 	abandon := func(err error) (SyncStats, error) {
-		if nbi != nil {
-			_ = nbi.Close()
-		}
-		_ = os.RemoveAll(filepath.Join(ix.root, sub))
+		ix.dropSub(sub, nbi)
 		return SyncStats{}, fmt.Errorf("load: %w", err)
 	}
 	results := make(chan loaded, 64)

@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -38,10 +37,7 @@ func (ix *Index) Rebuild(ctx context.Context, arch *archive.Archive, progress fu
 		return SyncStats{}, fmt.Errorf("rebuild: %w", err)
 	}
 	abandon := func(err error) (SyncStats, error) {
-		if nbi != nil {
-			_ = nbi.Close()
-		}
-		_ = os.RemoveAll(filepath.Join(ix.root, sub))
+		ix.dropSub(sub, nbi)
 		return SyncStats{}, fmt.Errorf("rebuild: %w", err)
 	}
 	w := &Indexer{ix: ix, target: nbi, fresh: true, pending: map[string]bool{}}
