@@ -403,25 +403,65 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
 	cand := roaring.FastAnd(parts...)
-	out := roaring.New()
 	if cand.IsEmpty() || len(n.pos) == 1 {
 		e.matched[n] = cand
 		return cand, nil
 	}
+	// Positions are checked in two passes: first those with one word (in a
+	// fuzzy retry, the words typed right), which leaves the pages where they
+	// stand at the right distances and the phrase's possible starts there;
+	// then the positions with many alternatives (a fuzzy word's expansion,
+	// whose common spellings have long postings) on those pages only.
+	var first, second []int
+	for i, alts := range n.pos {
+		if len(alts) == 1 || !phraseTwoPass {
+			first = append(first, i)
+		} else {
+			second = append(second, i)
+		}
+	}
+	if len(first) == 0 {
+		first, second = second[:1], second[1:]
+	}
+	pages, starts, err := e.phraseStarts(n, posBM, first, cand, nil, len(second) > 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(second) == 0 {
+		e.matched[n] = pages
+		return pages, nil
+	}
+	out, _, err := e.phraseStarts(n, posBM, second, pages, starts, false)
+	if err != nil {
+		return nil, err
+	}
+	e.matched[n] = out
+	return out, nil
+}
+
+// phraseTwoPass enables the two passes of phrase (tests compare with one).
+var phraseTwoPass = true
+
+// phraseStarts returns the pages of cand where the positions ps of phrase n
+// (posBM: the postings of each alternative) stand at their distances in the
+// phrase and, with keep, for each of those pages (in order) the phrase's
+// possible starts there. With starts (one list per page of cand, in
+// order), only those starts are possible.
+func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, cand *roaring.Bitmap, starts [][]int64, keep bool) (*roaring.Bitmap, [][]int64, error) {
 	// one location iterator per alternative, over the candidates
 	type altIt struct {
 		it  segment.PostingsIterator
 		cur segment.Posting
 	}
-	its := make([][]*altIt, len(n.pos))
-	for i, alts := range n.pos {
-		for j, a := range alts {
+	its := make([][]*altIt, len(ps))
+	for k, i := range ps {
+		for j, a := range n.pos[i] {
 			if !posBM[i][j].Intersects(cand) {
 				continue
 			}
 			pl, err := e.sv.postings(a.field, a.term)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			it := pl.Iterator(true, true, true, nil)
 			if o, ok := it.(segment.OptimizablePostingsIterator); ok && o.ActualBitmap() != nil {
@@ -429,55 +469,79 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 			}
 			ai := &altIt{it: it}
 			if ai.cur, err = it.Next(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			its[i] = append(its[i], ai)
+			its[k] = append(its[k], ai)
 		}
 	}
-	posSets := make([][]uint64, len(n.pos))
+	out := roaring.New()
+	var outStarts [][]int64
+	sets := make([][]uint64, len(ps))
+	var cur []int64
 	ci := cand.Iterator()
-	for ci.HasNext() {
+	for c := 0; ci.HasNext(); c++ {
 		d := uint64(ci.Next())
-		for i := range its {
-			posSets[i] = posSets[i][:0]
-			for _, ai := range its[i] {
+		for k := range its {
+			sets[k] = sets[k][:0]
+			for _, ai := range its[k] {
 				for ai.cur != nil && ai.cur.Number() < d {
 					var err error
 					if ai.cur, err = ai.it.Next(); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 				}
 				if ai.cur != nil && ai.cur.Number() == d {
 					for _, l := range ai.cur.Locations() {
-						posSets[i] = append(posSets[i], l.Pos())
+						sets[k] = append(sets[k], l.Pos())
 					}
 				}
 			}
 		}
-		if consecutive(posSets) {
-			out.Add(uint32(d))
-		}
-	}
-	e.matched[n] = out
-	return out, nil
-}
-
-// consecutive reports whether some p has p+i in sets[i] for every i.
-func consecutive(sets [][]uint64) bool {
-	for _, p := range sets[0] {
-		ok := true
-		for i := 1; i < len(sets) && ok; i++ {
-			ok = false
-			for _, q := range sets[i] {
-				if q == p+uint64(i) {
-					ok = true
-					break
-				}
+		// the starts: given, or from the first position's locations
+		cur = cur[:0]
+		if starts != nil {
+			cur = append(cur, starts[c]...)
+		} else {
+			for _, p := range sets[0] {
+				cur = append(cur, int64(p)-int64(ps[0]))
 			}
 		}
-		if ok {
-			return true
+		var kept []int64
+		found := false
+		for _, st := range cur {
+			if atDistances(sets, ps, st) {
+				found = true
+				if !keep {
+					break
+				}
+				kept = append(kept, st)
+			}
+		}
+		if found {
+			out.Add(uint32(d))
+			if keep {
+				outStarts = append(outStarts, kept)
+			}
 		}
 	}
-	return false
+	return out, outStarts, nil
+}
+
+// atDistances reports whether every position ps[k] of a phrase starting at
+// st has its word there: st+ps[k] in sets[k].
+func atDistances(sets [][]uint64, ps []int, st int64) bool {
+	for k, i := range ps {
+		want := st + int64(i)
+		ok := false
+		for _, q := range sets[k] {
+			if int64(q) == want {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

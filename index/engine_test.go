@@ -174,6 +174,62 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 	checkEngineAgainstBleve(t, ix, qs)
 }
 
+// TestPhraseTwoPassIsExact compares phrase searches checking positions in
+// two passes (single words first, then the positions with many
+// alternatives on the pages left) with one pass over all positions:
+// phrase retries mixing exact and fuzzy positions, fuzzy phrases, exact
+// phrases, on a corpus of several segments.
+func TestPhraseTwoPassIsExact(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var people []corpus.Person
+	for i := range 60 {
+		people = append(people, corpus.Subject(i).Person)
+		if err := w.Add(ctx, corpus.Dossier(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%20 == 0 {
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	retried := 0
+	for i, p := range people[:15] {
+		other := people[(i+7)%len(people)]
+		qs = append(qs,
+			strconv.Quote(p.Name()),
+			strconv.Quote(p.Family+" "+p.Middle+" "+other.Given), // someone else's given name: a retry
+			strconv.Quote(other.Family+" "+p.Middle+" "+p.Given),
+			strconv.Quote(FoldString(p.Name()))+"~",
+			strconv.Quote(p.Family+" "+p.Middle+" "+p.Given[:len(p.Given)-1]+"x"),
+		)
+	}
+	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, `"Sở Nội vụ"`, `"nguyen van"~`)
+	defer func() { phraseTwoPass = true }()
+	for _, q := range qs {
+		phraseTwoPass = false
+		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		phraseTwoPass = true
+		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		want.Took, got.Took = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: two passes %d dossiers %d pages, one pass %d dossiers %d pages", q, got.Total, got.TotalPages, want.Total, want.TotalPages)
+		}
+		if got.Fuzzy && got.Total > 0 {
+			retried++
+		}
+	}
+	if retried < 5 {
+		t.Errorf("only %d queries found something through the fuzzy retry: the mixed positions are hardly tested", retried)
+	}
+}
+
 // TestPruningIsExact compares searches with the bounds-based pruning of
 // scoring (score.go) forced on every segment with searches that score
 // every page: same dossiers, order, totals, scores and hits.
