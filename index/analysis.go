@@ -246,7 +246,7 @@ type textAnalysis struct {
 // term to exact when folding changed it. buf must be a private copy of the
 // text: lower-casing overwrites it.
 func analyzeText(buf []byte) *textAnalysis {
-	toks := textLower.Filter(textTokenizer.Tokenize(buf))
+	toks := textLower.Filter(tokenize(buf))
 	n := len(toks)
 	folded := make([][]byte, n)
 	locs := make([]bindex.TokenLocation, n)
