@@ -199,6 +199,36 @@ func dirSize(dir string) int64 {
 	return n
 }
 
+// settleTime polls the files under dir every second until their number
+// and sizes have not changed for quiet (or until max), and returns the time
+// that took, less the quiet period, and the number of files.
+func settleTime(dir string, quiet, max time.Duration) (time.Duration, int) {
+	state := func() (string, int) {
+		var b strings.Builder
+		n := 0
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if info, err := d.Info(); err == nil {
+					fmt.Fprintf(&b, "%s %d\n", p, info.Size())
+					n++
+				}
+			}
+			return nil
+		})
+		return b.String(), n
+	}
+	start := time.Now()
+	last, n := state()
+	changed := start
+	for time.Since(changed) < quiet && time.Since(start) < max {
+		time.Sleep(time.Second)
+		if cur, m := state(); cur != last {
+			last, n, changed = cur, m, time.Now()
+		}
+	}
+	return changed.Sub(start), n
+}
+
 func heapMB() float64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -231,6 +261,14 @@ func BenchmarkIndex(b *testing.B) {
 		b.ReportMetric(st.peakLive, "peak-live-heap-MB")
 		b.ReportMetric(st.peakRSS, "peak-RSS-MB")
 		b.ReportMetric(0, "ns/op")
+		// Load returns once every page is persisted and searchable; scorch
+		// goes on merging segments (and removing the merged ones) in the
+		// background: report how long until the files stop changing, and
+		// the size then
+		settle, files := settleTime(dir, 5*time.Second, 10*time.Minute)
+		b.Logf("background merging settled %s after the build: %d files", settle.Round(time.Second), files)
+		b.ReportMetric(settle.Seconds(), "merge-settle-s")
+		b.ReportMetric(float64(dirSize(dir))/(1<<20), "settled-disk-MB")
 		ix.Close()
 	}
 }
