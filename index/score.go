@@ -427,40 +427,8 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 	if k <= 0 || len(seen) < k {
 		return 0
 	}
-	// the k largest in a min-heap
-	h := make([]float32, 0, k)
-	for _, o := range seen {
-		v := best[o]
-		switch {
-		case len(h) < k:
-			h = append(h, v)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if h[p] <= h[i] {
-					break
-				}
-				h[p], h[i] = h[i], h[p]
-				i = p
-			}
-		case v > h[0]:
-			h[0] = v
-			for i := 0; ; {
-				m, l, r := i, 2*i+1, 2*i+2
-				if l < k && h[l] < h[m] {
-					m = l
-				}
-				if r < k && h[r] < h[m] {
-					m = r
-				}
-				if m == i {
-					break
-				}
-				h[i], h[m] = h[m], h[i]
-				i = m
-			}
-		}
-	}
-	return h[0]
+	top := topN(seen, k, func(a, b uint32) bool { return best[a] > best[b] })
+	return best[top[k-1]]
 }
 
 type scoreMode uint8

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,7 +81,11 @@ func latinClass(r rune) int {
 func latinTokens(buf []byte) (analysis.TokenStream, bool) {
 	// classes of the runes, and where each starts
 	type ch struct {
-		at, class int
+		at    int32 // page texts are far below 2 GiB; len(buf) is checked
+		class uint8
+	}
+	if len(buf) > math.MaxInt32 {
+		return nil, false
 	}
 	chars := make([]ch, 0, len(buf))
 	for i := 0; i < len(buf); {
@@ -106,7 +111,7 @@ func latinTokens(buf []byte) (analysis.TokenStream, bool) {
 			i += n
 			continue // the mark belongs to the previous character
 		}
-		chars = append(chars, ch{i, c})
+		chars = append(chars, ch{int32(i), uint8(c)})
 		i += n
 	}
 	word := func(c int) bool { return c == cLetter || c == cDigit || c == cUnderscore }
@@ -114,7 +119,7 @@ func latinTokens(buf []byte) (analysis.TokenStream, bool) {
 		if k == 0 || k+1 >= len(chars) {
 			return false
 		}
-		p, m, nx := chars[k-1].class, chars[k].class, chars[k+1].class
+		p, m, nx := int(chars[k-1].class), int(chars[k].class), int(chars[k+1].class)
 		switch {
 		case p == cLetter && nx == cLetter:
 			return m == cMidLetter || m == cMidNumLet
@@ -126,13 +131,13 @@ func latinTokens(buf []byte) (analysis.TokenStream, bool) {
 	var toks []analysis.Token
 	pos := 1
 	for k := 0; k < len(chars); {
-		if !word(chars[k].class) {
+		if !word(int(chars[k].class)) {
 			k++
 			continue
 		}
 		start := k
 		for k < len(chars) {
-			c := chars[k].class
+			c := int(chars[k].class)
 			if word(c) {
 				k++
 				continue
@@ -145,9 +150,9 @@ func latinTokens(buf []byte) (analysis.TokenStream, bool) {
 		}
 		end := len(buf)
 		if k < len(chars) {
-			end = chars[k].at
+			end = int(chars[k].at)
 		}
-		from := chars[start].at
+		from := int(chars[start].at)
 		toks = append(toks, analysis.Token{Term: buf[from:end:end], Start: from, End: end, Position: pos})
 		pos++
 	}
