@@ -78,7 +78,7 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 			}
 		}
 		dt := tables[i]
-		all := e.scored.GetCardinality() == uint64(len(e.docs))
+		all := e.nscored == len(e.docs)
 		for j, d := range e.docs {
 			o := dt[d]
 			if o == noOrd {
@@ -90,7 +90,7 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 				a.date = noDate
 			}
 			a.pages++
-			if sc := e.scores[j]; sc > a.best && (all || e.scored.Contains(d)) {
+			if sc := e.scores[j]; sc > a.best && (all || e.scored[j]) {
 				a.best = sc
 			}
 			if byDate {
@@ -196,9 +196,12 @@ func scoreDossiers(evals []*segEval, tables [][]uint32, in func(uint32) bool) er
 		if tables[i] == nil {
 			continue
 		}
+		if e.nscored == len(e.docs) {
+			continue
+		}
 		var missing []uint32
-		for _, d := range e.docs {
-			if o := tables[i][d]; o != noOrd && in(o) && !e.scored.Contains(d) {
+		for j, d := range e.docs {
+			if o := tables[i][d]; o != noOrd && !e.scored[j] && in(o) {
 				missing = append(missing, d)
 			}
 		}
@@ -255,7 +258,15 @@ func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier
 		score float32
 	}
 	cands := map[uint32][]cand{}
-	if err := scoreDossiers(evals, tables, func(o uint32) bool { return sel[o] != nil }); err != nil {
+	var shown []bool // by ordinal
+	for o := range sel {
+		if int(o) >= len(shown) {
+			shown = append(shown, make([]bool, int(o)+1-len(shown))...)
+		}
+		shown[o] = true
+	}
+	in := func(o uint32) bool { return int(o) < len(shown) && shown[o] }
+	if err := scoreDossiers(evals, tables, in); err != nil {
 		return err
 	}
 	for i, e := range evals {
@@ -264,7 +275,7 @@ func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier
 		}
 		dt := tables[i]
 		for j, d := range e.docs {
-			if o := dt[d]; sel[o] != nil {
+			if o := dt[d]; in(o) {
 				cands[o] = append(cands[o], cand{e, d, e.scores[j]})
 			}
 		}

@@ -28,12 +28,17 @@ import (
 // largest contribution in the segment, computed once per segment and
 // cached). The pages whose upper bound is below the lower bound of the
 // K-th best dossier (K = Offset+Limit) cannot be among the best pages of
-// the shown dossiers and are not scored; the others are scored exactly. A
-// page that matches no strong term nor phrase has a known upper bound, so
-// most pages are set aside as a whole, without looking at them. The result
-// is the same as scoring everything: the shown dossiers, their order,
-// scores and hits are exact (the hits of the shown dossiers are scored
-// exactly afterwards).
+// the shown dossiers and are not scored; the others are scored exactly.
+//
+// Terms of the dossier's and document's fields scored from representative
+// pages ("rep" terms: a family name in the subject's name is on 40% of
+// pages) have one value per document, read cheaply. So the pages matching
+// no strong page term nor phrase (most of them) get their bounds per
+// document: rep terms exact, weak terms absent or at their largest, strong
+// terms and phrases absent. Only the pages holding a strong term or a
+// phrase are bounded one by one. The result is the same as scoring
+// everything: the shown dossiers, their order, scores and hits are exact
+// (the hits of the shown dossiers are scored exactly afterwards).
 
 // Weak terms: postings longer than 1/weakShare of a segment of at least
 // weakMinSegment pages (variables for tests).
@@ -49,18 +54,36 @@ type segEval struct {
 	p       *plan
 	matched map[*node]*roaring.Bitmap // phrases: their matching pages
 
-	m      *roaring.Bitmap // the matching pages
-	docs   []uint32        // m, ascending
-	scores []float32       // exact scores, by index in docs, where scored
-	scored *roaring.Bitmap // the pages of docs with exact scores
+	m       *roaring.Bitmap // the matching pages
+	docs    []uint32        // m, ascending
+	scores  []float32       // exact scores, by index in docs, where scored
+	scored  []bool          // by index in docs: whether the page has its exact score
+	nscored int
 
-	// bounds (relevance order with weak terms)
-	weak   map[*node]float32 // weak term -> its largest boost·idf²·√tf·norm
-	sdocs  []uint32          // pages matching a strong term or a phrase
-	lb, ub []float32         // their bounds
-	u0     float32           // upper bound of every other matching page
-	bctx   *scoreCtx         // the bounds' context (strong terms' scores on sdocs)
-	codes  *ordTable
+	// bounds (relevance order with weak or rep terms)
+	bounded bool
+	weak    map[*node]float32         // weak term -> its largest boost·idf²·√tf·norm
+	weakMin map[*node]float32         // weak term -> its smallest
+	weakBM  map[*node]*roaring.Bitmap // weak term -> its pages
+	rep     map[*node]bool            // terms scored from representative pages
+	repVals map[*node]*repVal         // their values, read once
+	sdocs   []uint32                  // pages matching a strong page term or a phrase
+	lb, ub  []float32                 // their bounds
+	bctx    *scoreCtx                 // the bounds' context (strong terms' scores on sdocs)
+	rest    []uint32                  // the other matching pages
+	docOf   []uint32                  // local doc number -> local document (or dossier) index
+	dl, du  []float32                 // bounds of rest pages, by docOf
+	// seeds: rest pages of the likeliest dossiers with a closer lower
+	// bound (weak terms they hold count with their smallest value)
+	seedDocs []uint32
+	seedLB   []float32
+	codes    *ordTable
+}
+
+// repVal is a rep term's value by local dossier or document index.
+type repVal struct {
+	vals  []float32 // nil: on no page of the segment
+	local []uint32  // local doc number -> index in vals
 }
 
 // run evaluates p on every segment, in parallel: matching pages, and
@@ -99,23 +122,44 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 	if !relevance {
 		return evals, nil
 	}
+	dub, tables, err := s.seed(ctx, evals, req.Offset+req.Limit)
+	if err != nil {
+		return nil, err
+	}
 	theta := kthDossierBound(s, evals, req.Offset+req.Limit)
+	idx := map[*segEval]int{}
+	for i, e := range evals {
+		idx[e] = i
+	}
 	err = s.parallel(ctx, evals, func(e *segEval) error {
-		if e.weak == nil || len(e.docs) == 0 {
+		if !e.bounded || len(e.docs) == 0 {
 			return nil
 		}
-		if theta <= 0 || e.u0 >= theta {
+		if theta <= 0 {
 			return e.scoreAll()
 		}
+		// every page of a dossier that may be shown, its best page or
+		// not: its hits are then scored in the same pass
+		dt := tables[idx[e]]
+		maybe := func(d uint32) bool { o := dt[d]; return o != noOrd && dub[o] >= theta }
 		var keep []uint32
-		var idx []int32
+		var at []int32
 		for i, d := range e.sdocs {
-			if e.ub[i] >= theta {
+			if maybe(d) {
 				keep = append(keep, d)
-				idx = append(idx, int32(i))
+				at = append(at, int32(i))
 			}
 		}
-		return e.scoreWith(keep, e.bctx, idx)
+		if err := e.scoreWith(keep, e.bctx, at); err != nil {
+			return err
+		}
+		keep = keep[:0]
+		for _, d := range e.rest {
+			if maybe(d) {
+				keep = append(keep, d)
+			}
+		}
+		return e.scoreSome(keep)
 	})
 	return evals, err
 }
@@ -190,7 +234,7 @@ func (e *segEval) match() error {
 	e.m = m
 	e.docs = m.ToArray()
 	e.scores = make([]float32, len(e.docs))
-	e.scored = roaring.New()
+	e.scored = make([]bool, len(e.docs))
 	return nil
 }
 
@@ -244,24 +288,37 @@ func (e *segEval) scoreWith(docs []uint32, parent *scoreCtx, idx []int32) error 
 			j++
 		}
 		e.scores[j] = out[i]
+		if !e.scored[j] {
+			e.scored[j] = true
+			e.nscored++
+		}
 	}
-	e.scored.AddMany(docs)
 	return nil
 }
 
-// classify finds the weak terms of the plan in this segment; it returns
-// false when there are none (or the segment is small): then every page is
-// scored.
+// classify finds the weak and rep terms of the plan in this segment; it
+// returns false when there are none (or the segment is small): then every
+// page is scored.
 func (e *segEval) classify() bool {
 	if e.n < weakMinSegment {
 		return false
 	}
-	weak := map[*node]float32{}
+	reps, err := e.sv.cache.representatives(e.sv.seg, e.codes)
+	if err != nil {
+		return false
+	}
+	weak, weakMin := map[*node]float32{}, map[*node]float32{}
+	weakBM := map[*node]*roaring.Bitmap{}
+	repTerms := map[*node]bool{}
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		switch n.kind {
 		case nTerm:
 			if n.boost == 0 {
+				return nil
+			}
+			if r, ok := repFields[n.field]; ok && useReps && ((r.dossier && reps.dossiersOK) || (!r.dossier && reps.documentsOK)) {
+				repTerms[n] = true
 				return nil
 			}
 			pl, err := e.sv.postings(n.field, n.term)
@@ -272,11 +329,14 @@ func (e *segEval) classify() bool {
 			// (a family name in the subject's name) weigh too much for
 			// their bound to prune anything
 			if (n.field == fText || n.field == fTextExact) && pl.Count()*weakShare > e.n {
-				imp, err := e.sv.cache.maxImpact(e.sv, n.field, n.term)
+				lo, hi, err := e.sv.cache.impactRange(e.sv, n.field, n.term)
 				if err != nil {
 					return err
 				}
-				weak[n] = float32(n.boost * n.idf * n.idf * float64(imp))
+				w := n.boost * n.idf * n.idf
+				weak[n] = float32(w * float64(hi) * (1 + 1e-6))
+				weakMin[n] = float32(w * float64(lo) * (1 - 1e-6))
+				weakBM[n] = postingsBitmap(pl)
 			}
 		case nAny:
 			for _, k := range n.kids {
@@ -300,22 +360,44 @@ func (e *segEval) classify() bool {
 			return false
 		}
 	}
-	if len(weak) == 0 {
+	if len(weak) == 0 && len(repTerms) == 0 {
 		return false
 	}
-	e.weak = weak
+	e.bounded, e.weak, e.weakMin, e.weakBM, e.rep = true, weak, weakMin, weakBM, repTerms
+	// the other pages' bounds are by document, or by dossier when no
+	// document field term occurs in the segment
+	e.docOf = reps.dossier
+	n := reps.ndossiers
+	for t := range repTerms {
+		if repFields[t.field].dossier {
+			continue
+		}
+		rv, err := e.readRep(t, repFields[t.field].field, false)
+		if err != nil || rv == nil {
+			return false
+		}
+		if e.repVals == nil {
+			e.repVals = map[*node]*repVal{}
+		}
+		e.repVals[t] = rv
+		if rv.vals != nil {
+			e.docOf, n = reps.document, reps.ndocuments
+		}
+	}
+	e.dl = make([]float32, n)
+	e.du = make([]float32, n)
 	return true
 }
 
 // bounds computes the lower and upper bounds of the pages matching a
-// strong term or a phrase, and the upper bound u0 of all others.
+// strong page term or a phrase, one by one, and of the others by document.
 func (e *segEval) bounds() error {
 	var sets []*roaring.Bitmap
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		switch n.kind {
 		case nTerm:
-			if _, weak := e.weak[n]; weak || n.boost == 0 {
+			if _, weak := e.weak[n]; weak || e.rep[n] || n.boost == 0 {
 				return nil
 			}
 			pl, err := e.sv.postings(n.field, n.term)
@@ -358,30 +440,40 @@ func (e *segEval) bounds() error {
 			}
 		}
 	}
-	for _, n := range roots {
-		e.u0 += e.virtualBound(n)
+	// the other pages, by document (or dossier): one page of each stands
+	// for all
+	e.rest = roaring.AndNot(e.m, sbm).ToArray()
+	seen := make([]bool, len(e.dl))
+	var vdocs []uint32
+	for _, d := range e.rest {
+		if k := e.docOf[d]; !seen[k] {
+			seen[k] = true
+			vdocs = append(vdocs, d)
+		}
 	}
-	return nil
-}
-
-// virtualBound is the upper bound of n's score on a page that matches no
-// strong term and no phrase.
-func (e *segEval) virtualBound(n *node) float32 {
-	switch n.kind {
-	case nTerm:
-		return e.weak[n]
-	case nAny:
-		var sum float32
-		cnt := 0
-		for _, k := range n.kids {
-			if b := e.virtualBound(k); b > 0 {
-				sum += b
-				cnt++
+	if len(vdocs) == 0 {
+		return nil
+	}
+	vc := &scoreCtx{e: e, docs: vdocs, dm: roaring.BitmapOf(vdocs...), virtual: true}
+	lb := make([]float32, len(vdocs))
+	ub := make([]float32, len(vdocs))
+	for _, mode := range []scoreMode{lower, upper} {
+		out := lb
+		if mode == upper {
+			out = ub
+		}
+		vc.mode = mode
+		for _, n := range roots {
+			if err := vc.eval(n, vc.dm, out); err != nil {
+				return err
 			}
 		}
-		return sum * float32(cnt) / float32(len(n.kids))
 	}
-	return 0
+	for i, d := range vdocs {
+		k := e.docOf[d]
+		e.dl[k], e.du[k] = lb[i], ub[i]
+	}
+	return nil
 }
 
 // kthDossierBound returns the k-th largest lower bound of a dossier's best
@@ -396,7 +488,7 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 		var vals []float32
 		var docs []uint32
 		switch {
-		case e.weak != nil:
+		case e.bounded:
 			vals, docs = e.lb, e.sdocs
 		case len(e.docs) > 0:
 			vals, docs = e.scores, e.docs
@@ -423,6 +515,27 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 				best[o] = v
 			}
 		}
+		add := func(d uint32, v float32) {
+			o := dt[d]
+			if o == noOrd {
+				return
+			}
+			if int(o) >= len(best) {
+				best = slices.Grow(best, int(o)+1-len(best))[:int(o)+1]
+			}
+			if v > best[o] {
+				if best[o] == 0 {
+					seen = append(seen, o)
+				}
+				best[o] = v
+			}
+		}
+		for _, d := range e.rest {
+			add(d, e.dl[e.docOf[d]])
+		}
+		for i, d := range e.seedDocs {
+			add(d, e.seedLB[i])
+		}
 	}
 	if k <= 0 || len(seen) < k {
 		return 0
@@ -431,24 +544,118 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 	return best[top[k-1]]
 }
 
+// seed gives closer lower bounds to the rest pages of the k dossiers with
+// the largest upper bounds (the likeliest to be shown): per page, the weak
+// terms it holds count with their smallest value, which also counts them
+// among the alternatives that match. A dossier's lower bound otherwise
+// takes no weak term, and falls well short of its score.
+//
+// It returns the upper bound of each dossier's best page, by ordinal, and
+// each segment's page -> dossier table (nil where nothing matches).
+func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float32, [][]uint32, error) {
+	var ub []float32
+	var seen []uint32
+	tables := make([][]uint32, len(evals))
+	any := false
+	for i, e := range evals {
+		if len(e.docs) == 0 {
+			continue
+		}
+		dt, err := e.sv.cache.dossiers(e.sv.seg, s.caches.codes)
+		if err != nil {
+			return nil, nil, err
+		}
+		tables[i] = dt
+		add := func(d uint32, v float32) {
+			o := dt[d]
+			if o == noOrd {
+				return
+			}
+			if int(o) >= len(ub) {
+				ub = slices.Grow(ub, int(o)+1-len(ub))[:int(o)+1]
+			}
+			if v > ub[o] {
+				if ub[o] == 0 {
+					seen = append(seen, o)
+				}
+				ub[o] = v
+			}
+		}
+		if !e.bounded {
+			for j, d := range e.docs {
+				add(d, e.scores[j])
+			}
+			continue
+		}
+		any = any || len(e.rest) > 0
+		for j, d := range e.sdocs {
+			add(d, e.ub[j])
+		}
+		for _, d := range e.rest {
+			add(d, e.du[e.docOf[d]])
+		}
+	}
+	if !any || k <= 0 || len(seen) <= k {
+		return ub, tables, nil
+	}
+	top := topN(seen, k, func(a, b uint32) bool { return ub[a] > ub[b] })
+	likely := make([]bool, len(ub))
+	for _, o := range top {
+		likely[o] = true
+	}
+	idx := map[*segEval]int{}
+	for i, e := range evals {
+		idx[e] = i
+	}
+	err := s.parallel(ctx, evals, func(e *segEval) error {
+		if !e.bounded || len(e.rest) == 0 {
+			return nil
+		}
+		dt := tables[idx[e]]
+		var docs []uint32
+		for _, d := range e.rest {
+			if o := dt[d]; o != noOrd && int(o) < len(likely) && likely[o] {
+				docs = append(docs, d)
+			}
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		c := &scoreCtx{e: e, docs: docs, dm: roaring.BitmapOf(docs...), mode: seed, virtual: true}
+		out := make([]float32, len(docs))
+		for _, n := range e.scoringRoots() {
+			if err := c.eval(n, c.dm, out); err != nil {
+				return err
+			}
+		}
+		e.seedDocs, e.seedLB = docs, out
+		return nil
+	})
+	return ub, tables, err
+}
+
 type scoreMode uint8
 
 const (
 	exact scoreMode = iota
 	lower           // weak terms count as absent
 	upper           // weak terms count as present with their largest contribution
+	seed            // weak terms count where present, with their smallest contribution
 )
 
 // scoreCtx scores the pages docs (ascending; dm is the same set).
 type scoreCtx struct {
-	e      *segEval
-	docs   []uint32
-	dm     *roaring.Bitmap
-	mode   scoreMode
-	masks  map[*roaring.Bitmap][]bool
-	leaves map[*node]*sparse // term scores on docs
-	parent *scoreCtx         // has term scores for a superset of docs
-	idx    []int32           // docs[i] is parent.docs[idx[i]]
+	e    *segEval
+	docs []uint32
+	dm   *roaring.Bitmap
+	mode scoreMode
+	// virtual: each page stands for the pages of its document that match
+	// no strong page term nor phrase (those count as absent)
+	virtual bool
+	masks   map[*roaring.Bitmap][]bool
+	leaves  map[*node]*sparse // term scores on docs
+	parent  *scoreCtx         // has term scores for a superset of docs
+	idx     []int32           // docs[i] is parent.docs[idx[i]]
 }
 
 // sparse is a term's scores on the pages of a scoreCtx where it occurs:
@@ -521,7 +728,21 @@ func (c *scoreCtx) addLeaf(n *node, within *roaring.Bitmap, out []float32, cnt [
 		return nil
 	}
 	m := c.mask(within)
+	if _, weak := c.e.weak[n]; c.virtual && !weak && !c.e.rep[n] {
+		return nil
+	}
 	if imp, weak := c.e.weak[n]; weak && c.mode != exact {
+		if c.mode == seed {
+			bm, lo := c.e.weakBM[n], c.e.weakMin[n]
+			for i, d := range c.docs {
+				if (m == nil || m[i]) && bm.Contains(d) {
+					out[i] += lo
+					if cnt != nil {
+						cnt[i]++
+					}
+				}
+			}
+		}
 		if c.mode == upper {
 			for i := range out {
 				if m == nil || m[i] {
@@ -664,53 +885,72 @@ var useReps = true
 // It reports false when the segment lacks some representative page (then
 // the page postings are read).
 func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse) (bool, error) {
-	sv := c.e.sv
-	reps, err := sv.cache.representatives(sv.seg, c.e.codes)
+	e := c.e
+	rv, ok := e.repVals[n]
+	if !ok {
+		var err error
+		if rv, err = e.readRep(n, repField, dossier); err != nil || rv == nil {
+			return false, err
+		}
+		if e.repVals == nil {
+			e.repVals = map[*node]*repVal{}
+		}
+		e.repVals[n] = rv
+	}
+	if rv.vals == nil {
+		return true, nil
+	}
+	for i, doc := range c.docs {
+		if v := rv.vals[rv.local[doc]]; v > 0 {
+			out.at = append(out.at, int32(i))
+			out.val = append(out.val, v)
+		}
+	}
+	return true, nil
+}
+
+// readRep reads a rep term's values in the segment; nil when the segment
+// lacks some representative page.
+func (e *segEval) readRep(n *node, repField string, dossier bool) (*repVal, error) {
+	sv := e.sv
+	reps, err := sv.cache.representatives(sv.seg, e.codes)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	local, count := reps.document, reps.ndocuments
 	if dossier {
 		local, count = reps.dossier, reps.ndossiers
 	}
 	if (dossier && !reps.dossiersOK) || (!dossier && !reps.documentsOK) {
-		return false, nil
+		return nil, nil
 	}
 	d, err := sv.dict(repField)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	pl, err := d.PostingsList([]byte(n.term), nil, nil) // deleted representatives still speak for their pages
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	rv := &repVal{local: local}
 	w := n.boost * n.idf * n.idf
-	vals := make([]float32, count)
 	it := pl.Iterator(true, true, false, nil)
-	any := false
 	for {
 		p, err := it.Next()
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		if p == nil {
 			break
 		}
 		if num := p.Number(); num < uint64(len(local)) {
-			vals[local[num]] = float32(w * sqrtFreq(p.Frequency()) * p.Norm())
-			any = true
+			if rv.vals == nil {
+				rv.vals = make([]float32, count)
+			}
+			rv.vals[local[num]] = float32(w * sqrtFreq(p.Frequency()) * p.Norm())
 		}
 	}
-	if !any {
-		return true, nil
-	}
-	for i, doc := range c.docs {
-		if v := vals[local[doc]]; v > 0 {
-			out.at = append(out.at, int32(i))
-			out.val = append(out.val, v)
-		}
-	}
-	return true, nil
+	return rv, nil
 }
 
 var sqrtTable = func() (t [64]float64) {

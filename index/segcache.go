@@ -78,7 +78,7 @@ type segCache struct {
 	facets  map[string][]uint32 // facet name -> local doc number -> value ordinal
 
 	impMu   sync.Mutex
-	impacts map[string]float32 // field\x00term -> largest √tf·norm
+	impacts map[string][2]float32 // field\x00term -> smallest and largest √tf·norm
 
 	repOnce sync.Once
 	repErr  error
@@ -164,47 +164,51 @@ func buildReps(sc *segCache, seg segment.Segment, codes *ordTable) (*segReps, er
 	return r, nil
 }
 
-// maxImpact returns the largest √tf·norm of field:term over the segment's
-// pages (deleted ones included: it is an upper bound), computed once.
-func (sc *segCache) maxImpact(sv *segView, field, term string) (float32, error) {
+// impactRange returns the smallest and largest √tf·norm of field:term over
+// the segment's pages (deleted ones included: they are bounds), computed
+// once.
+func (sc *segCache) impactRange(sv *segView, field, term string) (lo, hi float32, err error) {
 	key := field + "\x00" + term
 	sc.impMu.Lock()
 	v, ok := sc.impacts[key]
 	sc.impMu.Unlock()
 	if ok {
-		return v, nil
+		return v[0], v[1], nil
 	}
 	d, err := sv.dict(field)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	pl, err := d.PostingsList([]byte(term), nil, nil)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	it := pl.Iterator(true, true, false, nil)
-	max := 0.0
+	min, max := math.Inf(1), 0.0
 	for {
 		p, err := it.Next()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if p == nil {
 			break
 		}
-		if x := sqrtFreq(p.Frequency()) * p.Norm(); x > max {
-			max = x
-		}
+		x := sqrtFreq(p.Frequency()) * p.Norm()
+		max = math.Max(max, x)
+		min = math.Min(min, x)
 	}
-	// a hair above, so that float32 rounding never makes it a lower bound
-	v = float32(max * (1 + 1e-6))
+	if math.IsInf(min, 1) {
+		min = 0
+	}
+	// a hair beyond, so that float32 rounding never makes them wrong
+	v = [2]float32{float32(min * (1 - 1e-4)), float32(max * (1 + 1e-6))}
 	sc.impMu.Lock()
 	if sc.impacts == nil {
-		sc.impacts = map[string]float32{}
+		sc.impacts = map[string][2]float32{}
 	}
 	sc.impacts[key] = v
 	sc.impMu.Unlock()
-	return v, nil
+	return v[0], v[1], nil
 }
 
 // caches holds the segCaches of the segments in the current snapshots and
