@@ -82,8 +82,18 @@ type segEval struct {
 
 // repVal is a rep term's value by local dossier or document index.
 type repVal struct {
-	vals  []float32 // nil: on no page of the segment
-	local []uint32  // local doc number -> index in vals
+	imp   []tfNorm // nil: on no page of the segment
+	local []uint32 // local doc number -> index in imp
+	w     float64  // boost·idf²
+}
+
+// at is the term's boost·idf²·√tf·norm on page doc (0: absent).
+func (rv *repVal) at(doc uint32) float32 {
+	x := rv.imp[rv.local[doc]]
+	if x.tf == 0 {
+		return 0
+	}
+	return float32(rv.w * sqrtFreq(uint64(x.tf)) * float64(x.norm))
 }
 
 // run evaluates p on every segment, in parallel: matching pages, and
@@ -380,7 +390,7 @@ func (e *segEval) classify() bool {
 			e.repVals = map[*node]*repVal{}
 		}
 		e.repVals[t] = rv
-		if rv.vals != nil {
+		if rv.imp != nil {
 			e.docOf, n = reps.document, reps.ndocuments
 		}
 	}
@@ -897,11 +907,11 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 		}
 		e.repVals[n] = rv
 	}
-	if rv.vals == nil {
+	if rv.imp == nil {
 		return true, nil
 	}
 	for i, doc := range c.docs {
-		if v := rv.vals[rv.local[doc]]; v > 0 {
+		if v := rv.at(doc); v > 0 {
 			out.at = append(out.at, int32(i))
 			out.val = append(out.val, v)
 		}
@@ -924,33 +934,11 @@ func (e *segEval) readRep(n *node, repField string, dossier bool) (*repVal, erro
 	if (dossier && !reps.dossiersOK) || (!dossier && !reps.documentsOK) {
 		return nil, nil
 	}
-	d, err := sv.dict(repField)
+	imp, err := sv.cache.repImpacts(sv, repField, n.term, local, count)
 	if err != nil {
 		return nil, err
 	}
-	pl, err := d.PostingsList([]byte(n.term), nil, nil) // deleted representatives still speak for their pages
-	if err != nil {
-		return nil, err
-	}
-	rv := &repVal{local: local}
-	w := n.boost * n.idf * n.idf
-	it := pl.Iterator(true, true, false, nil)
-	for {
-		p, err := it.Next()
-		if err != nil {
-			return nil, err
-		}
-		if p == nil {
-			break
-		}
-		if num := p.Number(); num < uint64(len(local)) {
-			if rv.vals == nil {
-				rv.vals = make([]float32, count)
-			}
-			rv.vals[local[num]] = float32(w * sqrtFreq(p.Frequency()) * p.Norm())
-		}
-	}
-	return rv, nil
+	return &repVal{imp: imp, local: local, w: n.boost * n.idf * n.idf}, nil
 }
 
 var sqrtTable = func() (t [64]float64) {

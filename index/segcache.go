@@ -79,6 +79,7 @@ type segCache struct {
 
 	impMu   sync.Mutex
 	impacts map[string][2]float32 // field\x00term -> smallest and largest √tf·norm
+	repImp  map[string][]tfNorm   // rep field\x00term -> by local index (nil: none)
 
 	repOnce sync.Once
 	repErr  error
@@ -209,6 +210,63 @@ func (sc *segCache) impactRange(sv *segView, field, term string) (lo, hi float32
 	sc.impacts[key] = v
 	sc.impMu.Unlock()
 	return v[0], v[1], nil
+}
+
+// maxRepImpacts bounds the rep terms whose values a segment keeps.
+const maxRepImpacts = 4096
+
+// tfNorm is a term's frequency and norm on a page (tf 0: absent); the norm
+// is a float32 in the segment.
+type tfNorm struct {
+	tf   uint32
+	norm float32
+}
+
+// repImpacts returns the tf and norm of a rep field's term by local dossier or
+// document index (local maps doc numbers to them; count of them), nil when
+// no representative page holds it. Read once per segment: the name
+// syllables of a people's archive are few and searched again and again.
+func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint32, count int) ([]tfNorm, error) {
+	key := repField + "\x00" + term
+	sc.impMu.Lock()
+	v, ok := sc.repImp[key]
+	sc.impMu.Unlock()
+	if ok {
+		return v, nil
+	}
+	d, err := sv.dict(repField)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := d.PostingsList([]byte(term), nil, nil) // deleted representatives still speak for their pages
+	if err != nil {
+		return nil, err
+	}
+	it := pl.Iterator(true, true, false, nil)
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			break
+		}
+		if num := p.Number(); num < uint64(len(local)) {
+			if v == nil {
+				v = make([]tfNorm, count)
+			}
+			v[local[num]] = tfNorm{uint32(p.Frequency()), float32(p.Norm())}
+		}
+	}
+	sc.impMu.Lock()
+	if sc.repImp == nil {
+		sc.repImp = map[string][]tfNorm{}
+	}
+	if len(sc.repImp) < maxRepImpacts {
+		sc.repImp[key] = v
+	}
+	sc.impMu.Unlock()
+	return v, nil
 }
 
 // caches holds the segCaches of the segments in the current snapshots and
