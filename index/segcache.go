@@ -80,6 +80,7 @@ type segCache struct {
 	impMu   sync.Mutex
 	impacts map[string][2]float32 // field\x00term -> smallest and largest √tf·norm
 	repImp  map[string][]tfNorm   // rep field\x00term -> by local index (nil: none)
+	repSize int                   // bytes held in repImp
 
 	repOnce sync.Once
 	repErr  error
@@ -212,8 +213,10 @@ func (sc *segCache) impactRange(sv *segView, field, term string) (lo, hi float32
 	return v[0], v[1], nil
 }
 
-// maxRepImpacts bounds the rep terms whose values a segment keeps.
-const maxRepImpacts = 4096
+// repBudget is how many bytes of rep-term values a segment keeps per page
+// it holds (64 MB for a million pages: 160 name-field terms at 50,000
+// dossiers); terms beyond are read each time.
+const repBudget = 64
 
 // tfNorm is a term's frequency and norm on a page (tf 0: absent); the norm
 // is a float32 in the segment.
@@ -262,8 +265,9 @@ func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint3
 	if sc.repImp == nil {
 		sc.repImp = map[string][]tfNorm{}
 	}
-	if len(sc.repImp) < maxRepImpacts {
+	if size := 16 + 8*len(v); sc.repSize+size <= repBudget*int(sv.seg.Count()) {
 		sc.repImp[key] = v
+		sc.repSize += size
 	}
 	sc.impMu.Unlock()
 	return v, nil
