@@ -492,8 +492,7 @@ func (e *segEval) bounds() error {
 func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 	// best page bound per dossier ordinal (interned codes are dense), and
 	// the ordinals that have one
-	var best []float32
-	var seen []uint32
+	var best dossierMax
 	for _, e := range evals {
 		var vals []float32
 		var docs []uint32
@@ -510,48 +509,42 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 			return 0
 		}
 		for i, d := range docs {
-			o := dt[d]
-			if o == noOrd {
-				continue
-			}
-			if int(o) >= len(best) {
-				best = slices.Grow(best, int(o)+1-len(best))[:int(o)+1]
-			}
-			// a dossier counts once it has a positive bound
-			if v := vals[i]; v > best[o] {
-				if best[o] == 0 {
-					seen = append(seen, o)
-				}
-				best[o] = v
-			}
-		}
-		add := func(d uint32, v float32) {
-			o := dt[d]
-			if o == noOrd {
-				return
-			}
-			if int(o) >= len(best) {
-				best = slices.Grow(best, int(o)+1-len(best))[:int(o)+1]
-			}
-			if v > best[o] {
-				if best[o] == 0 {
-					seen = append(seen, o)
-				}
-				best[o] = v
-			}
+			best.add(dt[d], vals[i])
 		}
 		for _, d := range e.rest {
-			add(d, e.dl[e.docOf[d]])
+			best.add(dt[d], e.dl[e.docOf[d]])
 		}
 		for i, d := range e.seedDocs {
-			add(d, e.seedLB[i])
+			best.add(dt[d], e.seedLB[i])
 		}
 	}
-	if k <= 0 || len(seen) < k {
+	if k <= 0 || len(best.seen) < k {
 		return 0
 	}
-	top := topN(seen, k, func(a, b uint32) bool { return best[a] > best[b] })
-	return best[top[k-1]]
+	top := topN(best.seen, k, func(a, b uint32) bool { return best.max[a] > best.max[b] })
+	return best.max[top[k-1]]
+}
+
+// dossierMax is the largest value per dossier ordinal; a dossier counts,
+// in seen, once it has a positive value.
+type dossierMax struct {
+	max  []float32
+	seen []uint32
+}
+
+func (m *dossierMax) add(o uint32, v float32) {
+	if o == noOrd {
+		return
+	}
+	if int(o) >= len(m.max) {
+		m.max = slices.Grow(m.max, int(o)+1-len(m.max))[:int(o)+1]
+	}
+	if v > m.max[o] {
+		if m.max[o] == 0 {
+			m.seen = append(m.seen, o)
+		}
+		m.max[o] = v
+	}
 }
 
 // seed gives closer lower bounds to the rest pages of the k dossiers with
@@ -563,8 +556,7 @@ func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 // It returns the upper bound of each dossier's best page, by ordinal, and
 // each segment's page -> dossier table (nil where nothing matches).
 func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float32, [][]uint32, error) {
-	var ub []float32
-	var seen []uint32
+	var ub dossierMax
 	tables := make([][]uint32, len(evals))
 	any := false
 	for i, e := range evals {
@@ -576,21 +568,7 @@ func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float
 			return nil, nil, err
 		}
 		tables[i] = dt
-		add := func(d uint32, v float32) {
-			o := dt[d]
-			if o == noOrd {
-				return
-			}
-			if int(o) >= len(ub) {
-				ub = slices.Grow(ub, int(o)+1-len(ub))[:int(o)+1]
-			}
-			if v > ub[o] {
-				if ub[o] == 0 {
-					seen = append(seen, o)
-				}
-				ub[o] = v
-			}
-		}
+		add := func(d uint32, v float32) { ub.add(dt[d], v) }
 		if !e.bounded {
 			for j, d := range e.docs {
 				add(d, e.scores[j])
@@ -605,11 +583,11 @@ func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float
 			add(d, e.du[e.docOf[d]])
 		}
 	}
-	if !any || k <= 0 || len(seen) <= k {
-		return ub, tables, nil
+	if !any || k <= 0 || len(ub.seen) <= k {
+		return ub.max, tables, nil
 	}
-	top := topN(seen, k, func(a, b uint32) bool { return ub[a] > ub[b] })
-	likely := make([]bool, len(ub))
+	top := topN(ub.seen, k, func(a, b uint32) bool { return ub.max[a] > ub.max[b] })
+	likely := make([]bool, len(ub.max))
 	for _, o := range top {
 		likely[o] = true
 	}
@@ -641,7 +619,7 @@ func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float
 		e.seedDocs, e.seedLB = docs, out
 		return nil
 	})
-	return ub, tables, err
+	return ub.max, tables, err
 }
 
 type scoreMode uint8
