@@ -28,7 +28,8 @@ func (c Checkpoint) String() string { return strconv.FormatUint(c.Seq, 10) + ":"
 func ParseCheckpoint(s string) (Checkpoint, error) {
 	a, h, ok := strings.Cut(s, ":")
 	seq, okSeq := parseSeq(a)
-	if b, err := hex.DecodeString(h); !ok || !okSeq || err != nil || len(b) != 32 || strings.ToLower(h) != h {
+	// only the canonical form (no leading zeros): the one hoso prints
+	if b, err := hex.DecodeString(h); !ok || !okSeq || a != fmt.Sprint(seq) || err != nil || len(b) != 32 || strings.ToLower(h) != h {
 		return Checkpoint{}, fmt.Errorf("checkpoint %q: want <seq>:<64 lower-case hex digits>", s)
 	}
 	return Checkpoint{Seq: seq, Hash: h}, nil
