@@ -253,15 +253,9 @@ func analyzeText(buf []byte) *textAnalysis {
 	exact := make([][]byte, 0, n)
 	pairBytes, npairs := 0, 0
 	for i, tok := range toks {
-		term := tok.Term
-		if !isASCII(term) {
-			if !norm.NFC.IsNormal(term) {
-				term = norm.NFC.Bytes(term)
-			}
-			if f, changed := Fold(term); changed {
-				exact = append(exact, term)
-				term = f
-			}
+		term, orig := foldTerm(tok.Term)
+		if orig != nil {
+			exact = append(exact, orig)
 		}
 		folded[i] = term
 		locs[i] = bindex.TokenLocation{Start: tok.Start, End: tok.End, Position: tok.Position}
@@ -289,6 +283,30 @@ func analyzeText(buf []byte) *textAnalysis {
 		folded: tokenFreqs(folded, locs), nFolded: n,
 		exact: tokenFreqs(exact, nil), nExact: len(exact),
 		pairs: tokenFreqs(pairs, nil), nPairs: len(pairs),
+	}
+}
+
+// foldTerm returns a lower-cased token's folded term for fText and, when
+// folding changed it, its original spelling (NFC) for fTextExact.
+func foldTerm(term []byte) (folded, orig []byte) {
+	if isASCII(term) {
+		return term, nil
+	}
+	if !norm.NFC.IsNormal(term) {
+		term = norm.NFC.Bytes(term)
+	}
+	if f, changed := Fold(term); changed {
+		return f, term
+	}
+	return term, nil
+}
+
+// foldedTokens calls fn with each folded term of text and its location, as
+// analyzeText indexes them in fText.
+func foldedTokens(text string, fn func(term []byte, pos uint64, start, end int)) {
+	for _, tok := range textLower.Filter(tokenize([]byte(text))) {
+		term, _ := foldTerm(tok.Term)
+		fn(term, uint64(tok.Position), tok.Start, tok.End)
 	}
 }
 

@@ -1,19 +1,19 @@
 package index
 
 import (
+	"maps"
 	"sort"
-
-	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // locator finds the words of the shown pages that a query matched, for
 // snippets and word boxes: the occurrences of its words (every spelling
 // that folds alike), of the words its prefix and fuzzy terms expanded to,
-// and the occurrences of its phrases (not their words elsewhere). It reads
-// the term vectors of the text field for the shown pages only.
+// and the occurrences of its phrases (not their words elsewhere). It analyzes
+// the stored text of the shown pages only.
 type locator struct {
 	words   map[string]bool
 	phrases [][]map[string]bool // per phrase, per position, folded terms
+	terms   map[string]bool     // the words and the phrases' words
 }
 
 // newLocator collects the page-text matchers of a resolved plan's positive
@@ -59,6 +59,12 @@ func newLocator(p *plan) *locator {
 			walk(n)
 		}
 	}
+	l.terms = maps.Clone(l.words)
+	for _, ph := range l.phrases {
+		for _, alts := range ph {
+			maps.Copy(l.terms, alts)
+		}
+	}
 	return l
 }
 
@@ -68,68 +74,30 @@ type vecLoc struct {
 	start, end int
 }
 
-// locate returns, for each page (sv, local) of pages, the matched words'
-// byte ranges in its text, in text order.
-func (l *locator) locate(pages []selHit) (map[string][]TermLoc, error) {
-	out := map[string][]TermLoc{}
-	if len(l.words) == 0 && len(l.phrases) == 0 {
-		return out, nil
+// locate returns the matched words' byte ranges in a page's text, in text
+// order. It analyzes the text again as indexing did (foldedTokens), which
+// gives the terms, positions and offsets fText holds: cheaper than reading
+// them from the postings, where zap decodes every earlier page's
+// locations in a chunk to reach a page's, and the shown pages' stored text
+// is loaded anyway for their snippets.
+func (l *locator) locate(text string) []TermLoc {
+	if len(l.terms) == 0 {
+		return nil
 	}
-	terms := map[string]bool{}
-	for t := range l.words {
-		terms[t] = true
-	}
-	for _, ph := range l.phrases {
-		for _, p := range ph {
-			for t := range p {
-				terms[t] = true
-			}
+	var byTerm map[string][]vecLoc
+	foldedTokens(text, func(term []byte, pos uint64, start, end int) {
+		if !l.terms[string(term)] {
+			return
 		}
-	}
-	bySeg := map[*segView][]selHit{}
-	for _, h := range pages {
-		bySeg[h.sv] = append(bySeg[h.sv], h)
-	}
-	for sv, hs := range bySeg {
-		shown := roaring.New()
-		ids := map[uint32]string{}
-		for _, h := range hs {
-			shown.Add(h.local)
-			ids[h.local] = h.id
+		if byTerm == nil {
+			byTerm = map[string][]vecLoc{}
 		}
-		// occurrences per page per term
-		occ := map[uint32]map[string][]vecLoc{}
-		for t := range terms {
-			pl, err := sv.postings(fText, t)
-			if err != nil {
-				return nil, err
-			}
-			bm := postingsBitmap(pl)
-			if !bm.Intersects(shown) {
-				continue
-			}
-			it := pl.Iterator(true, true, true, nil)
-			for _, d := range roaring.And(bm, shown).ToArray() {
-				p, err := it.Advance(uint64(d))
-				if err != nil {
-					return nil, err
-				}
-				if p == nil || p.Number() != uint64(d) {
-					continue
-				}
-				for _, loc := range p.Locations() {
-					if occ[d] == nil {
-						occ[d] = map[string][]vecLoc{}
-					}
-					occ[d][t] = append(occ[d][t], vecLoc{pos: loc.Pos(), start: int(loc.Start()), end: int(loc.End())})
-				}
-			}
-		}
-		for d, byTerm := range occ {
-			out[ids[d]] = l.mark(byTerm)
-		}
+		byTerm[string(term)] = append(byTerm[string(term)], vecLoc{pos: pos, start: start, end: end})
+	})
+	if byTerm == nil {
+		return nil
 	}
-	return out, nil
+	return l.mark(byTerm)
 }
 
 // mark turns a page's occurrences into the ranges of matched words.

@@ -227,17 +227,12 @@ func (s *searchRun) run(ctx context.Context, pq *qparse.Query) (*Response, bool,
 // matched words.
 func (s *searchRun) details(ctx context.Context, g *grouped) ([]DossierHit, error) {
 	var ids []string
-	var shown []selHit
 	for _, d := range g.selected {
 		for _, h := range d.hits {
 			ids = append(ids, h.id)
-			shown = append(shown, h)
 		}
 	}
-	terms, err := newLocator(s.plan).locate(shown)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
+	loc := newLocator(s.plan)
 	dq := query.NewDocIDQuery(ids)
 	req := bleve.NewSearchRequestOptions(dq, len(ids), 0, false)
 	req.Fields = storedFields
@@ -264,14 +259,14 @@ func (s *searchRun) details(ctx context.Context, g *grouped) ([]DossierHit, erro
 				c, _ := h.Fields[fClass].(string)
 				dh.Classification = domain.Classification(c)
 			}
-			dh.Hits = append(dh.Hits, pageHit(h, float64(hit.score), terms[hit.id]))
+			dh.Hits = append(dh.Hits, pageHit(h, float64(hit.score), loc))
 		}
 		out = append(out, dh)
 	}
 	return out, nil
 }
 
-func pageHit(h *search.DocumentMatch, score float64, terms []TermLoc) PageHit {
+func pageHit(h *search.DocumentMatch, score float64, loc *locator) PageHit {
 	str := func(f string) string { s, _ := h.Fields[f].(string); return s }
 	num := func(f string) int { n, _ := h.Fields[f].(float64); return int(n) }
 	ph := PageHit{
@@ -279,11 +274,7 @@ func pageHit(h *search.DocumentMatch, score float64, terms []TermLoc) PageHit {
 		Date: parseStoredDate(h.Fields[fDate]), Page: num(fPage), TextKey: str(fTextKey), Score: score,
 	}
 	text := str(fText)
-	for _, t := range terms {
-		if t.End <= len(text) {
-			ph.Terms = append(ph.Terms, t)
-		}
-	}
+	ph.Terms = loc.locate(text)
 	ph.Snippets = snippets(text, ph.Terms, snippetCount, snippetBytes)
 	return ph
 }
