@@ -292,7 +292,8 @@ func hasPhrase(t *testing.T, ix *Index, q string) bool {
 }
 
 // TestPhraseRetry: the automatic fuzzy retry of a phrase finds a name with
-// one misspelled word, and makes fuzzy only the words the index lacks.
+// one misspelled word, and makes fuzzy only the words the index lacks, in
+// phrases and in words.
 func TestPhraseRetry(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	indexAll(t, ix,
@@ -311,6 +312,12 @@ func TestPhraseRetry(t *testing.T) {
 		`"Nguyen Van Thach"`: {"R-1"}, // thach~ matches thanh; nguyen~ is far from tran
 		`"Lê Văn Nhượng"`:    {},      // every word occurs: one letter only, and truong is two off nhuong
 		`"Lê Văn Khượng"`:    {"R-3"}, // khuong occurs nowhere: two letters (truong)
+		// words: when some occur nowhere, only they are fuzzy
+		`Nguyễn Vam Thành`: {"R-1"}, // vam~ finds van
+		`Nguyễn Vam Thàng`: {},      // thang (tháng) occurs: not fuzzy
+		`nguyen van thanx`: {"R-1"}, // thanx~1: thanh, not thach
+		`tran van thacx`:   {"R-2"},
+		`Nguyễn Văn Thàng`: {"R-1"}, // every word occurs: all fuzzy
 	} {
 		res := doSearch(t, ix, Request{Query: q})
 		got := codes(res)

@@ -98,10 +98,40 @@ type compiler struct {
 	// missing reports whether a folded word occurs nowhere in the index
 	// (set for the retry)
 	missing func(string) bool
+	// lacking is set by compile in the retry when some positive word of
+	// the query occurs nowhere: then only such words are made fuzzy
+	lacking bool
+	absent  map[string]bool // missing's answers
+}
+
+// isMissing is c.missing, asked once per word.
+func (c *compiler) isMissing(term string) bool {
+	m, ok := c.absent[term]
+	if !ok {
+		m = c.missing(term)
+		if c.absent == nil {
+			c.absent = map[string]bool{}
+		}
+		c.absent[term] = m
+	}
+	return m
 }
 
 func (c *compiler) compile(q *qparse.Query, clearance domain.Classification) (*plan, error) {
 	out := &plan{level: levelNode(clearance)}
+	c.lacking = false
+	if c.autoFuzzy && c.missing != nil {
+		for _, cl := range q.Clauses {
+			if cl.Not || cl.Prefix || cl.Range != nil || cl.Fuzzy > 0 || (cl.Field != "" && filterFields[cl.Field] == "") {
+				continue
+			}
+			for _, p := range c.positions(cl.Text) {
+				if c.isMissing(p[len(p)-1]) {
+					c.lacking = true
+				}
+			}
+		}
+	}
 	for _, cl := range q.Clauses {
 		n, boosts, err := c.clause(cl)
 		if err != nil {
@@ -251,15 +281,18 @@ func (c *compiler) positions(text string) [][]string {
 // only; its original words come back as optional boosts.
 //
 // In the automatic fuzzy retry (autoFuzzy), a word is made fuzzy when it
-// is long enough (see autoFuzziness). In a clause of several words, only
-// the words that occur nowhere in the index are made fuzzy when there are
-// such words; when every word occurs somewhere, a phrase is retried with
-// one word fuzzy at a time and by one letter (an OCR error or a typo rarely
-// hits two words of a name; a phrase whose every word is fuzzy costs
-// seconds on a large index; and a real syllable two letters off is another
-// real name: "nhuong" would find "truong", "luong", "duong", "cuong" and
-// list a tenth of all dossiers on a large archive), other clauses with all
-// their words fuzzy. A word that occurs nowhere keeps up to two letters.
+// is long enough (see autoFuzziness). When some words of the query occur
+// nowhere in the index, only they are made fuzzy, in every clause (the
+// query found nothing because of them: "vo thanh khuyen" retries
+// khuyen~, not thanh~ too, which matches a hundred spellings and OCR
+// errors of other words). Otherwise, when every word occurs somewhere, a
+// phrase is retried with one word fuzzy at a time and by one letter (an
+// OCR error or a typo rarely hits two words of a name; a phrase whose
+// every word is fuzzy costs seconds on a large index; and a real syllable
+// two letters off is another real name: "nhuong" would find "truong",
+// "luong", "duong", "cuong" and list a tenth of all dossiers on a large
+// archive), other clauses with all their words fuzzy. A word that occurs
+// nowhere keeps up to two letters.
 func (c *compiler) text(cl qparse.Clause, fields []string) (*node, []*node) {
 	pos := c.positions(cl.Text)
 	if len(pos) == 0 {
@@ -329,11 +362,13 @@ func (c *compiler) retryVariants(pos [][]string, phrase bool) [][]int {
 	var missing []int
 	for i, p := range pos {
 		fz[i] = autoFuzziness(pos[i : i+1])
-		if c.missing != nil && c.missing(p[len(p)-1]) {
+		if c.missing != nil && c.isMissing(p[len(p)-1]) {
 			missing = append(missing, i)
 		}
 	}
 	switch {
+	case c.lacking && len(missing) == 0:
+		return [][]int{make([]int, len(pos))}
 	case len(pos) == 1:
 		return [][]int{fz}
 	case len(missing) > 0:

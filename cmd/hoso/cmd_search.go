@@ -68,8 +68,8 @@ Query syntax (all terms must match; there is no OR):
   date:>2015  date:2010..2015  year:2019 document date
   -unit:"Sở Nội vụ"                     exclude a filter
 When nothing matches exactly, words are retried allowing 1-2 wrong letters
-(in a phrase of words that all occur, one word at a time, 1 letter) and the
-output says so.
+(only the words the archive lacks, if any; in a phrase of words that all
+occur, one word at a time, 1 letter) and the output says so.
 
 Examples:
   hoso search 'nguyen van thanh born:1970..1979'
