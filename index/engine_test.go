@@ -293,13 +293,15 @@ func hasPhrase(t *testing.T, ix *Index, q string) bool {
 
 // TestPhraseRetry: the automatic fuzzy retry of a phrase finds a name with
 // one misspelled word, and makes fuzzy only the words the index lacks, in
-// phrases and in words.
+// phrases and in words, by 1 letter first.
 func TestPhraseRetry(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	indexAll(t, ix,
 		simpleDossier("R-1", "X", domain.Public, "Họ và tên: Nguyễn Văn Thành, sinh năm 1970"),
 		simpleDossier("R-2", "X", domain.Public, "Người khai: Trần Văn Thạch, tháng 5"),
 		simpleDossier("R-3", "X", domain.Public, "Người làm chứng: Lê Văn Trường; ông Nhượng, bà Khuê"),
+		simpleDossier("R-4", "X", domain.Public, "Họ tên: Vũ Thị Huyền"),
+		simpleDossier("R-5", "X", domain.Public, "Họ tên: Vũ Thị Nguyễn"),
 	)
 	for q, want := range map[string][]string{
 		`"Nguyễn Văn Thàng"`: {"R-1"}, // one word off: found
@@ -318,6 +320,10 @@ func TestPhraseRetry(t *testing.T) {
 		`nguyen van thanx`: {"R-1"}, // thanx~1: thanh, not thach
 		`tran van thacx`:   {"R-2"},
 		`Nguyễn Văn Thàng`: {"R-1"}, // every word occurs: all fuzzy
+		// the nearest spellings first: 1 letter off, 2 only when 1 finds nothing
+		`vu thi khuyen`:   {"R-4"}, // huyen (1 off), not nguyen (2 off)
+		`vu thi khuyan`:   {"R-4"}, // nothing 1 off: huyen (2 off)
+		`"Vũ Thị Khuyên"`: {"R-4"},
 	} {
 		res := doSearch(t, ix, Request{Query: q})
 		got := codes(res)

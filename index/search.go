@@ -159,15 +159,24 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	if resp.Total == 0 && fuzzyable {
+		// the nearest spellings first: words 1 letter off, then 2 (from
+		// 6 letters on) when that finds nothing
 		s.comp.autoFuzzy = true
 		s.comp.missing = snap.missing
-		fresp, _, err := s.run(ctx, pq)
-		if err != nil {
-			return nil, err
-		}
-		if fresp.Total > 0 {
-			resp = fresp
-			resp.Fuzzy = true
+		for _, edits := range []int{1, 2} {
+			s.comp.maxEdits = edits
+			fresp, _, err := s.run(ctx, pq)
+			if err != nil {
+				return nil, err
+			}
+			if fresp.Total > 0 {
+				resp = fresp
+				resp.Fuzzy = true
+				break
+			}
+			if !s.comp.capped {
+				break
+			}
 		}
 	}
 	resp.Took = time.Since(start)

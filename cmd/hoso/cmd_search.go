@@ -67,9 +67,10 @@ Query syntax (all terms must match; there is no OR):
   born:1975  born:1970..1979  born:>1970  born:<=1980-06
   date:>2015  date:2010..2015  year:2019 document date
   -unit:"Sở Nội vụ"                     exclude a filter
-When nothing matches exactly, words are retried allowing 1-2 wrong letters
-(only the words the archive lacks, if any; in a phrase of words that all
-occur, one word at a time, 1 letter) and the output says so.
+When nothing matches exactly, words are retried allowing 1 wrong letter,
+then 2 (from 6 letters on) if that finds nothing (only the words the
+archive lacks, if any; in a phrase of words that all occur, one word at a
+time, 1 letter), and the output says so.
 
 Examples:
   hoso search 'nguyen van thanh born:1970..1979'
