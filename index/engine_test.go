@@ -410,3 +410,32 @@ func TestSortedDossiersAreScoredExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryCapped: the retry's first round (words 1 letter off) reports a
+// cap only when it lowered the fuzziness of a word it makes fuzzy, so a
+// second round runs only when it could find more.
+func TestRetryCapped(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	absent := map[string]bool{"vam": true, "khuyen": true, "thanx": true}
+	for q, want := range map[string]bool{
+		`Nguyễn Vam Thành`:   false, // only vam (3 letters, 1) is fuzzy; nguyen is not
+		`nguyen van khuyen`:  true,  // khuyen (6 letters) would be 2
+		`"vo thanh khuyen"`:  true,
+		`nguyen van thanx`:   false, // 5 letters: 1 anyway
+		`"Nguyễn Văn Thành"`: false, // every word occurs: one at a time, 1 letter
+		`nguyen van thanh`:   true,  // every word occurs: all fuzzy, nguyen and thanh capped
+		`nguyen~2 vam`:       false, // an explicit ~2 is the searcher's
+	} {
+		pq, err := qparse.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &compiler{an: ix.text, autoFuzzy: true, missing: func(s string) bool { return absent[s] }, maxEdits: 1}
+		if _, err := c.compile(pq, domain.Public); err != nil {
+			t.Fatal(err)
+		}
+		if c.capped != want {
+			t.Errorf("%s: capped %v, want %v", q, c.capped, want)
+		}
+	}
+}

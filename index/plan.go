@@ -108,14 +108,14 @@ type compiler struct {
 	capped   bool
 }
 
-// retryFuzziness is autoFuzziness in the retry, capped by maxEdits.
-func (c *compiler) retryFuzziness(pos [][]string) int {
+// retryFuzziness is autoFuzziness in the retry, capped by maxEdits, and
+// whether the cap lowered it.
+func (c *compiler) retryFuzziness(pos [][]string) (int, bool) {
 	fz := autoFuzziness(pos)
 	if c.maxEdits > 0 && fz > c.maxEdits {
-		c.capped = true
-		return c.maxEdits
+		return c.maxEdits, true
 	}
-	return fz
+	return fz, false
 }
 
 // isMissing is c.missing, asked once per word.
@@ -376,26 +376,37 @@ func (c *compiler) text(cl qparse.Clause, fields []string) (*node, []*node) {
 // a phrase whose words all occur in the index.
 func (c *compiler) retryVariants(pos [][]string, phrase bool) [][]int {
 	fz := make([]int, len(pos))
+	capped := make([]bool, len(pos))
 	var missing []int
 	for i, p := range pos {
-		fz[i] = c.retryFuzziness(pos[i : i+1])
+		fz[i], capped[i] = c.retryFuzziness(pos[i : i+1])
 		if c.missing != nil && c.isMissing(p[len(p)-1]) {
 			missing = append(missing, i)
 		}
+	}
+	// uses notes that the variant makes a capped word fuzzy: a retry
+	// with a higher cap could find more
+	uses := func(v []int) [][]int {
+		for i := range v {
+			if v[i] > 0 && capped[i] {
+				c.capped = true
+			}
+		}
+		return [][]int{v}
 	}
 	switch {
 	case c.lacking && len(missing) == 0:
 		return [][]int{make([]int, len(pos))}
 	case len(pos) == 1:
-		return [][]int{fz}
+		return uses(fz)
 	case len(missing) > 0:
 		one := make([]int, len(pos))
 		for _, i := range missing {
 			one[i] = fz[i]
 		}
-		return [][]int{one}
+		return uses(one)
 	case !phrase:
-		return [][]int{fz}
+		return uses(fz)
 	}
 	var out [][]int
 	for i := range pos {
