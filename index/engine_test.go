@@ -419,6 +419,7 @@ func TestRetryCapped(t *testing.T) {
 	absent := map[string]bool{"vam": true, "khuyen": true, "thanx": true}
 	for q, want := range map[string]bool{
 		`Nguyễn Vam Thành`:   false, // only vam (3 letters, 1) is fuzzy; nguyen is not
+		`"Nguyễn Vam Thành"`: false, // the same in a phrase
 		`nguyen van khuyen`:  true,  // khuyen (6 letters) would be 2
 		`"vo thanh khuyen"`:  true,
 		`nguyen van thanx`:   false, // 5 letters: 1 anyway
