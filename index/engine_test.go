@@ -137,23 +137,7 @@ func TestEngineMatchesBleve(t *testing.T) {
 func TestEngineMatchesBleveCorpus(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	ctx := context.Background()
-	w := ix.NewIndexer()
-	var names []string
-	for i := range 60 {
-		d := corpus.Dossier(i)
-		names = append(names, d.Subject.FullName)
-		if err := w.Add(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		if i%17 == 0 {
-			if err := w.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	names := indexCorpus(t, ix, 60, 17)
 	// replace a few dossiers: their old pages are deleted in older segments
 	for _, i := range []int{3, 20, 41} {
 		d := corpus.Dossier(i)
@@ -236,18 +220,7 @@ func TestPhraseTwoPassIsExact(t *testing.T) {
 func TestPruningIsExact(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	ctx := context.Background()
-	w := ix.NewIndexer()
-	var names []string
-	for i := range 80 {
-		d := corpus.Dossier(i)
-		names = append(names, d.Subject.FullName)
-		if err := w.Add(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	names := indexCorpus(t, ix, 80, 0)
 	qs := []string{"nguyen", "nguyen van", "Nguyễn Thị", "thanh", "tiêu chuẩn chính trị", `"tiêu chuẩn chính trị" nguyen`, "hoàn thành -nguyen"}
 	for _, n := range names[:12] {
 		qs = append(qs, n, FoldString(n), strconv.Quote(n))
@@ -339,24 +312,7 @@ func TestPhraseRetry(t *testing.T) {
 // reading every page's postings.
 func TestRepresentativesScoreAlike(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
-	ctx := context.Background()
-	w := ix.NewIndexer()
-	var names []string
-	for i := range 50 {
-		d := corpus.Dossier(i)
-		names = append(names, d.Subject.FullName)
-		if err := w.Add(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		if i%13 == 0 {
-			if err := w.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	names := indexCorpus(t, ix, 50, 13)
 	qs := []string{"nguyen", "Nguyễn Thị", `name:"Nguyễn Văn"`, "title:kết", `unit:"Sở Nội vụ"`, "hometown:nghệ", "quyết định nguyen"}
 	for _, n := range names[:10] {
 		qs = append(qs, n, FoldString(n), strconv.Quote(n))
@@ -379,16 +335,7 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 // only once selected), and date order holds.
 func TestSortedDossiersAreScoredExactly(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
-	ctx := context.Background()
-	w := ix.NewIndexer()
-	for i := range 40 {
-		if err := w.Add(ctx, corpus.Dossier(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	indexCorpus(t, ix, 40, 0)
 	for _, q := range []string{"nguyen", "tiêu chuẩn", `"Nguyễn Văn"`, "kind:cv"} {
 		rel := doSearch(t, ix, Request{Query: q, Limit: 1000, HitsPerDossier: 3})
 		byCode := map[string]DossierHit{}

@@ -12,6 +12,7 @@ import (
 
 	"hoso/archive"
 	"hoso/domain"
+	"hoso/internal/corpus"
 	"hoso/storage"
 	"hoso/storage/fs"
 )
@@ -174,4 +175,30 @@ func commitDossier(t testing.TB, a *archive.Archive, d *domain.Dossier) {
 	if err := a.Commit(ctx, d); err != nil {
 		t.Fatalf("commit %s v%d: %v", d.Code, v, err)
 	}
+}
+
+// indexCorpus indexes the corpus dossiers 0..n-1, flushing after dossier i
+// when i%every == 0 (every > 0: several segments) and at the end, and
+// returns their subjects' full names.
+func indexCorpus(t testing.TB, ix *Index, n, every int) []string {
+	t.Helper()
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var names []string
+	for i := range n {
+		d := corpus.Dossier(i)
+		names = append(names, d.Subject.FullName)
+		if err := w.Add(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if every > 0 && i%every == 0 {
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

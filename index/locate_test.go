@@ -10,7 +10,6 @@ import (
 
 	"hoso/domain"
 	"hoso/index/qparse"
-	"hoso/internal/corpus"
 )
 
 // postingsLocate is how locate worked before it analyzed the stored text:
@@ -71,20 +70,7 @@ func postingsLocate(l *locator, pages []selHit) (map[string][]TermLoc, error) {
 func TestLocateMatchesPostings(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	ctx := context.Background()
-	var names []string
-	for batch := range 3 { // three flushes: several segments
-		w := ix.NewIndexer()
-		for i := batch * 20; i < batch*20+20; i++ {
-			d := corpus.Dossier(i)
-			names = append(names, d.Subject.FullName)
-			if err := w.Add(ctx, d); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	names := indexCorpus(t, ix, 60, 20) // several segments
 	qs := []string{"nguyen", "Nguyễn Thị", "tiêu chuẩn chính trị", `"tiêu chuẩn chính trị" nguyen`,
 		`"hoàn thành tốt nhiệm vụ"`, "hoàn thành -nguyen", "nguy*", "thanh~", `"Sở Nội vụ"`, "chính trị~2"}
 	for _, n := range names[:10] {
