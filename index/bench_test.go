@@ -49,7 +49,7 @@ var benchIndex struct {
 
 // benchVersion names the corpus generator and index layout; an index in
 // HOSO_BENCH_DIR built by another version is rebuilt.
-const benchVersion = "corpus-v2"
+const benchVersion = "corpus-v2 layout-" + layoutVersion
 
 // benchCorpus returns the shared benchmark index, building it if needed.
 func benchCorpus(b *testing.B) *Index {

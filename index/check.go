@@ -51,6 +51,10 @@ func (ix *Index) Check(ctx context.Context, arch *archive.Archive) (Health, erro
 		return h, err
 	}
 	h.IndexPages = total
+	records, err := allIndexed(bi)
+	if err != nil {
+		return h, fmt.Errorf("check: %w", err)
+	}
 	var missing, stale, damaged []string
 	inStore := map[string]bool{}
 	for ref, err := range arch.Dossiers(ctx) {
@@ -59,9 +63,12 @@ func (ix *Index) Check(ctx context.Context, arch *archive.Archive) (Health, erro
 		}
 		h.StoreDossiers++
 		inStore[ref.Code] = true
-		v, err := indexedOf(bi, ref.Code)
-		if err != nil {
-			return h, fmt.Errorf("check: %w", err)
+		v, ok := records[ref.Code]
+		if !ok {
+			// indexed without pages, or not at all
+			if v, err = indexedOf(bi, ref.Code); err != nil {
+				return h, fmt.Errorf("check: %w", err)
+			}
 		}
 		switch {
 		case v.Version == 0:

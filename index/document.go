@@ -33,7 +33,9 @@ var textAnalyzer analysis.Analyzer = &analysis.DefaultAnalyzer{
 
 // pageDocument builds the index document of one page. The page's Text may be
 // nil (blank page, or not loaded): the page is then indexed without text.
-func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *document.Document {
+// record is the dossier's index record (recordTerm), carried by its
+// representative page.
+func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page, record string) *document.Document {
 	eff := d.Effective(doc)
 	out := document.NewDocument(pageID(d.Code, doc.ID, p.Number))
 	kw := func(name, v string, opts bindex.FieldIndexingOptions) {
@@ -60,15 +62,17 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *docu
 	kw(fDoc, doc.ID, optKeywordStored)
 	kw(fKind, string(doc.Kind), optKeywordStored)
 	text(fTitle, doc.Title, optTextStored)
-	// representative pages: the dossier's first page, each document's
-	// first page (Indexer.Add passes pointers into d)
-	dossierRep := len(d.Documents) > 0 && doc == &d.Documents[0] && len(doc.Pages) > 0 && p == &doc.Pages[0]
+	// representative pages: the dossier's first page (of the first
+	// document that has pages), each document's first page (Indexer.Add
+	// passes pointers into d)
+	dossierRep := p == firstPage(d)
 	docRep := len(doc.Pages) > 0 && p == &doc.Pages[0]
 	if dossierRep {
 		text(fNameRep, d.Subject.FullName, optKeyword)
 		text(fHometownRep, d.Subject.Hometown, optKeyword)
 		text(fUnitTextRep, d.Unit, optKeyword)
 		kw(fRep, "dossier", optKeyword)
+		kw(fRecord, record, optKeyword)
 	}
 	if docRep {
 		text(fTitleRep, doc.Title, optKeyword)
@@ -93,6 +97,17 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page) *docu
 		date(fDate, dt.Time, optKeywordStored)
 	}
 	return out
+}
+
+// firstPage returns the first page of the first document of d that has
+// pages, nil when d has none.
+func firstPage(d *domain.Dossier) *domain.Page {
+	for i := range d.Documents {
+		if len(d.Documents[i].Pages) > 0 {
+			return &d.Documents[i].Pages[0]
+		}
+	}
+	return nil
 }
 
 // exactDateField is a bleve date field indexed as its exact value only

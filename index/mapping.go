@@ -47,6 +47,16 @@ const (
 	fUnitTextRep = "unit_text_d"
 	fTitleRep    = "title_d"
 	fRep         = "rep" // keyword "dossier" and/or "document" on those pages
+
+	// fRecord is what the index records about a dossier, "CODE VERSION
+	// PAGES" (recordTerm), on its representative page: it is replaced
+	// together with the pages. (Bleve's internal values would do, but
+	// scorch copies all of them into every snapshot it introduces and
+	// writes all of them into bolt on every persist: with one per dossier
+	// that was 15% of the CPU of a 1,000,000-page build, and growing with
+	// the index. Only a dossier indexed without pages keeps its record
+	// there.)
+	fRecord = "record"
 )
 
 // repFields maps a field to its field on representative pages, and whether
@@ -137,6 +147,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		add(r.field, text(false, false))
 	}
 	add(fRep, kw(false, false))
+	add(fRecord, kw(false, false))
 	pairs := text(false, false)
 	pairs.Analyzer = ShingleAnalyzerName
 	add(fTextPairs, pairs)
@@ -179,8 +190,9 @@ const (
 	// keyword; documents built without the mapping.
 	// 3: representative pages (repFields). 4: dates as one exact term, no
 	// doc values, no facet fields (the engine's tables serve sorting and
-	// facets).
-	layoutVersion = "4"
+	// facets). 5: dossier records on representative pages (fRecord), not
+	// in bleve's internal values.
+	layoutVersion = "5"
 )
 
 // hasCurrentLayout reports whether bi was built with layoutVersion.

@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"hoso/domain"
@@ -15,7 +17,7 @@ import (
 
 // Keys of the values this package keeps inside the bleve index.
 const (
-	internalVersionPrefix = "hoso/v/"     // + CODE -> "<manifest version> <page count>"
+	internalVersionPrefix = "hoso/v/"     // + CODE -> "<manifest version> <page count>", for a dossier indexed without pages
 	internalCursor        = "hoso/cursor" // journal time (RFC 3339, ns) followed up to
 	internalBuilt         = "hoso/built"  // when Rebuild finished this index
 )
@@ -43,6 +45,22 @@ func decodeIndexed(b []byte) (indexed, bool) {
 	return indexed{Version: v, Pages: n}, true
 }
 
+// recordTerm is the fRecord term of a dossier: "CODE VERSION PAGES" (codes
+// hold no spaces, so "CODE " prefixes exactly one dossier's terms).
+func recordTerm(code string, v indexed) string {
+	return code + " " + string(encodeIndexed(v))
+}
+
+// parseRecord splits an fRecord term.
+func parseRecord(term []byte) (string, indexed, bool) {
+	code, rest, ok := strings.Cut(string(term), " ")
+	if !ok {
+		return "", indexed{}, false
+	}
+	v, ok := decodeIndexed([]byte(rest))
+	return code, v, ok
+}
+
 // IndexedVersion returns the manifest version of the dossier the index holds,
 // or 0 when it holds none.
 func (ix *Index) IndexedVersion(code string) (int, error) {
@@ -55,13 +73,68 @@ func (ix *Index) IndexedVersion(code string) (int, error) {
 	return v.Version, err
 }
 
+// indexedOf returns what the index records about the dossier code: the
+// fRecord term of its live representative page, or for a dossier indexed
+// without pages its internal value.
 func indexedOf(bi bleve.Index, code string) (indexed, error) {
+	var v indexed
+	prefix := code + " "
+	end := code + "!" // '!' follows ' '
+	err := liveTerms(bi, fRecord, []byte(prefix), []byte(end), func(term []byte) {
+		if c, r, ok := parseRecord(term); ok && c == code && r.Version > v.Version {
+			v = r
+		}
+	})
+	if err != nil || v.Version > 0 {
+		return v, err
+	}
 	b, err := bi.GetInternal([]byte(internalVersionPrefix + code))
 	if err != nil {
 		return indexed{}, mapErr(err)
 	}
-	v, _ := decodeIndexed(b)
+	v, _ = decodeIndexed(b)
 	return v, nil
+}
+
+// allIndexed returns the records of every dossier indexed with pages.
+func allIndexed(bi bleve.Index) (map[string]indexed, error) {
+	out := map[string]indexed{}
+	err := liveTerms(bi, fRecord, nil, nil, func(term []byte) {
+		if c, r, ok := parseRecord(term); ok && r.Version > out[c].Version {
+			out[c] = r
+		}
+	})
+	return out, err
+}
+
+// liveTerms calls fn with each term of field in [start, end) (nil: open)
+// held by a page that is not deleted, once per segment holding it.
+func liveTerms(bi bleve.Index, field string, start, end []byte, fn func(term []byte)) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return mapErr(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return mapErr(err)
+	}
+	defer r.Close()
+	is, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return errEngine
+	}
+	for _, ss := range is.Segments() {
+		del := ss.Deleted()
+		err := visitTerms(ss.Segment(), field, start, end, func(term []byte, bm *roaring.Bitmap) {
+			if del == nil || del.IsEmpty() || roaring.AndNot(bm, del).GetCardinality() > 0 {
+				fn(term)
+			}
+		})
+		if err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
 }
 
 // IndexDossier replaces every page of the dossier in the index with the pages
@@ -133,6 +206,12 @@ func (w *Indexer) Add(ctx context.Context, d *domain.Dossier) error {
 		}
 	}
 	keep := make(map[string]bool, d.PageCount())
+	for i := range d.Documents {
+		for _, p := range d.Documents[i].Pages {
+			keep[pageID(d.Code, d.Documents[i].ID, p.Number)] = true
+		}
+	}
+	rec := indexed{Version: d.Version, Pages: len(keep)}
 	var old []string
 	if !w.fresh {
 		var err error
@@ -144,14 +223,13 @@ func (w *Indexer) Add(ctx context.Context, d *domain.Dossier) error {
 	if err != nil {
 		return fmt.Errorf("index dossier %s: %w", d.Code, err)
 	}
+	term := recordTerm(d.Code, rec)
 	for i := range d.Documents {
 		doc := &d.Documents[i]
 		for j := range doc.Pages {
 			p := &doc.Pages[j]
-			id := pageID(d.Code, doc.ID, p.Number)
-			keep[id] = true
-			if err := b.IndexAdvanced(pageDocument(d, doc, p)); err != nil {
-				return fmt.Errorf("index dossier %s page %s: %w", d.Code, id, mapErr(err))
+			if err := b.IndexAdvanced(pageDocument(d, doc, p, term)); err != nil {
+				return fmt.Errorf("index dossier %s page %s: %w", d.Code, pageID(d.Code, doc.ID, p.Number), mapErr(err))
 			}
 			w.ops++
 		}
@@ -162,7 +240,14 @@ func (w *Indexer) Add(ctx context.Context, d *domain.Dossier) error {
 			w.ops++
 		}
 	}
-	b.SetInternal([]byte(internalVersionPrefix+d.Code), encodeIndexed(indexed{Version: d.Version, Pages: len(keep)}))
+	// the record goes with the representative page (fRecord); a dossier
+	// without pages has none, so its record is an internal value
+	switch {
+	case len(keep) == 0:
+		b.SetInternal([]byte(internalVersionPrefix+d.Code), encodeIndexed(rec))
+	case !w.fresh:
+		b.DeleteInternal([]byte(internalVersionPrefix + d.Code))
+	}
 	w.pending[d.Code] = true
 	if w.ops >= w.ix.cfg.BatchSize {
 		return w.Flush(ctx)
