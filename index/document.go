@@ -68,14 +68,14 @@ func pageDocument(d *domain.Dossier, doc *domain.Document, p *domain.Page, recor
 	dossierRep := p == firstPage(d)
 	docRep := len(doc.Pages) > 0 && p == &doc.Pages[0]
 	if dossierRep {
-		text(fNameRep, d.Subject.FullName, optKeyword)
-		text(fHometownRep, d.Subject.Hometown, optKeyword)
-		text(fUnitTextRep, d.Unit, optKeyword)
+		text(fNameRep, d.Subject.FullName, optText)
+		text(fHometownRep, d.Subject.Hometown, optText)
+		text(fUnitTextRep, d.Unit, optText)
 		kw(fRep, "dossier", optKeyword)
 		kw(fRecord, record, optKeyword)
 	}
 	if docRep {
-		text(fTitleRep, doc.Title, optKeyword)
+		text(fTitleRep, doc.Title, optText)
 		kw(fRep, "document", optKeyword)
 	}
 	num(fPage, float64(p.Number), optStored)

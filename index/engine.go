@@ -356,6 +356,19 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 	if bm, ok := e.matched[n]; ok {
 		return bm, nil
 	}
+	out, err := e.phraseOnReps(n, within)
+	if err == nil && out == nil {
+		out, err = e.phrasePages(n, within)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.matched[n] = out
+	return out, nil
+}
+
+// phrasePages is phrase checking positions on every candidate page.
+func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
 	var parts []*roaring.Bitmap
 	if within != nil {
 		parts = append(parts, within)
@@ -375,9 +388,7 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 			}
 		}
 		if len(ors) == 0 {
-			out := roaring.New()
-			e.matched[n] = out
-			return out, nil
+			return roaring.New(), nil
 		}
 		if len(ors) == 1 {
 			parts = append(parts, ors[0])
@@ -404,7 +415,6 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
 	cand := roaring.FastAnd(parts...)
 	if cand.IsEmpty() || len(n.pos) == 1 {
-		e.matched[n] = cand
 		return cand, nil
 	}
 	// Positions are checked in two passes: first those with one word (in a
@@ -428,14 +438,93 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 		return nil, err
 	}
 	if len(second) == 0 {
-		e.matched[n] = pages
 		return pages, nil
 	}
 	out, _, err := e.phraseStarts(n, posBM, second, pages, starts, false)
+	return out, err
+}
+
+// phraseOnReps matches a phrase on a field of the dossier or the document
+// (repFields: name, hometown, unit, title) with positions read on their
+// representative pages only: all the pages of a dossier (document) hold
+// the same value in that field, so the phrase is on a page when it is on
+// its representative, whose field of its own (name_d…) has a postings list
+// as long as there are dossiers, not pages (a family name is in the name
+// of 40% of pages, and reading positions walks the postings). It returns
+// nil when the segment's representatives do not cover its pages (or
+// useReps is off): phrasePages then checks every page.
+func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	r, ok := repFields[n.field]
+	if !ok || !useReps || len(n.pos) < 2 {
+		return nil, nil
+	}
+	reps, err := e.sv.cache.representatives(e.sv.seg, e.codes)
 	if err != nil {
 		return nil, err
 	}
-	e.matched[n] = out
+	local := reps.dossier
+	if !r.dossier {
+		local = reps.document
+	}
+	if (r.dossier && !reps.dossiersOK) || (!r.dossier && !reps.documentsOK) {
+		return nil, nil
+	}
+	// the pages holding a word of every position
+	parts := make([]*roaring.Bitmap, 0, len(n.pos)+1)
+	if within != nil {
+		parts = append(parts, within)
+	}
+	rn := &node{kind: nPhrase, field: r.field, pos: make([][]*node, len(n.pos))}
+	for i, alts := range n.pos {
+		var ors []*roaring.Bitmap
+		for _, a := range alts {
+			pl, err := e.sv.postings(a.field, a.term)
+			if err != nil {
+				return nil, err
+			}
+			if bm := postingsBitmap(pl); !bm.IsEmpty() {
+				ors = append(ors, bm)
+			}
+			ra := *a
+			ra.field = r.field
+			rn.pos[i] = append(rn.pos[i], &ra)
+		}
+		switch len(ors) {
+		case 0:
+			return roaring.New(), nil
+		case 1:
+			parts = append(parts, ors[0])
+		default:
+			parts = append(parts, roaring.FastOr(ors...))
+		}
+	}
+	cand := parts[0]
+	if len(parts) > 1 {
+		cand = roaring.FastAnd(parts...)
+	}
+	if cand.IsEmpty() {
+		return roaring.New(), nil
+	}
+	// the representatives where the phrase is, then their pages
+	onReps, err := e.phrasePages(rn, nil)
+	if err != nil {
+		return nil, err
+	}
+	has := make(map[uint32]bool, onReps.GetCardinality())
+	for it := onReps.Iterator(); it.HasNext(); {
+		if d := it.Next(); int(d) < len(local) {
+			has[local[d]] = true
+		}
+	}
+	out := roaring.New()
+	if len(has) == 0 {
+		return out, nil
+	}
+	for it := cand.Iterator(); it.HasNext(); {
+		if d := it.Next(); int(d) < len(local) && has[local[d]] {
+			out.Add(d)
+		}
+	}
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -313,7 +314,11 @@ func TestPhraseRetry(t *testing.T) {
 func TestRepresentativesScoreAlike(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	names := indexCorpus(t, ix, 50, 13)
-	qs := []string{"nguyen", "Nguyễn Thị", `name:"Nguyễn Văn"`, "title:kết", `unit:"Sở Nội vụ"`, "hometown:nghệ", "quyết định nguyen"}
+	qs := []string{"nguyen", "Nguyễn Thị", `name:"Nguyễn Văn"`, "title:kết", `unit:"Sở Nội vụ"`, "hometown:nghệ", "quyết định nguyen",
+		// phrases on the dossier's and document's fields are checked on
+		// representative pages (phraseOnReps)
+		`title:"tiêu chuẩn chính trị"`, `"quyết định bổ nhiệm"`, `hometown:"Thành phố Hồ Chí Minh"`, `hometown:"ha noi"`,
+		`"Sở Nội vụ" -"nguyen van"`, `"lý lịch nguyen"~`, `name:"van nguyen"`}
 	for _, n := range names[:10] {
 		qs = append(qs, n, FoldString(n), strconv.Quote(n))
 	}
@@ -326,6 +331,9 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 		want.Took, got.Took = 0, 0
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: with representatives %+v\nwithout %+v", q, got, want)
+		}
+		if strings.Contains(q, `"`) && !strings.Contains(q, "van nguyen") && got.Total == 0 {
+			t.Errorf("%q finds nothing: the phrase is not tested", q)
 		}
 	}
 }

@@ -144,7 +144,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	add(fText, text(true, true))
 	add(fTextExact, text(false, false))
 	for _, r := range repFields {
-		add(r.field, text(false, false))
+		add(r.field, text(false, true)) // positions: phrases on these fields are checked there
 	}
 	add(fRep, kw(false, false))
 	add(fRecord, kw(false, false))
@@ -191,8 +191,10 @@ const (
 	// 3: representative pages (repFields). 4: dates as one exact term, no
 	// doc values, no facet fields (the engine's tables serve sorting and
 	// facets). 5: dossier records on representative pages (fRecord), not
-	// in bleve's internal values.
-	layoutVersion = "5"
+	// in bleve's internal values. 6: positions on the representative
+	// pages' fields (phrases on the dossier's and document's fields are
+	// checked there).
+	layoutVersion = "6"
 )
 
 // hasCurrentLayout reports whether bi was built with layoutVersion.
