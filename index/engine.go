@@ -462,9 +462,9 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 	if err != nil {
 		return nil, err
 	}
-	local := reps.dossier
+	local, count := reps.dossier, reps.ndossiers
 	if !r.dossier {
-		local = reps.document
+		local, count = reps.document, reps.ndocuments
 	}
 	if (r.dossier && !reps.dossiersOK) || (!r.dossier && !reps.documentsOK) {
 		return nil, nil
@@ -510,15 +510,15 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 	if err != nil {
 		return nil, err
 	}
-	has := make(map[uint32]bool, onReps.GetCardinality())
+	out := roaring.New()
+	if onReps.IsEmpty() {
+		return out, nil
+	}
+	has := make([]bool, count)
 	for it := onReps.Iterator(); it.HasNext(); {
 		if d := it.Next(); int(d) < len(local) {
 			has[local[d]] = true
 		}
-	}
-	out := roaring.New()
-	if len(has) == 0 {
-		return out, nil
 	}
 	for it := cand.Iterator(); it.HasNext(); {
 		if d := it.Next(); int(d) < len(local) && has[local[d]] {
