@@ -367,19 +367,22 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 	return out, nil
 }
 
-// phrasePages is phrase checking positions on every candidate page.
-func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
-	var parts []*roaring.Bitmap
+// positionParts returns what a page holding phrase n must hold: within
+// (when not nil) and, for each position, the pages of one of its
+// alternatives; and the pages of each alternative (posBM). parts is nil
+// when some position has no page.
+func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roaring.Bitmap, posBM [][]*roaring.Bitmap, err error) {
+	parts = make([]*roaring.Bitmap, 0, len(n.pos)+len(n.pairs)+1)
 	if within != nil {
 		parts = append(parts, within)
 	}
-	posBM := make([][]*roaring.Bitmap, len(n.pos))
+	posBM = make([][]*roaring.Bitmap, len(n.pos))
 	for i, alts := range n.pos {
 		var ors []*roaring.Bitmap
 		for _, a := range alts {
 			pl, err := e.sv.postings(a.field, a.term)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			bm := postingsBitmap(pl)
 			posBM[i] = append(posBM[i], bm)
@@ -387,14 +390,26 @@ func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap,
 				ors = append(ors, bm)
 			}
 		}
-		if len(ors) == 0 {
-			return roaring.New(), nil
-		}
-		if len(ors) == 1 {
+		switch len(ors) {
+		case 0:
+			return nil, nil, nil
+		case 1:
 			parts = append(parts, ors[0])
-		} else {
+		default:
 			parts = append(parts, roaring.FastOr(ors...))
 		}
+	}
+	return parts, posBM, nil
+}
+
+// phrasePages is phrase checking positions on every candidate page.
+func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
+	parts, posBM, err := e.positionParts(n, within)
+	if err != nil {
+		return nil, err
+	}
+	if parts == nil {
+		return roaring.New(), nil
 	}
 	for _, group := range n.pairs {
 		var ors []*roaring.Bitmap
@@ -470,33 +485,12 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 		return nil, nil
 	}
 	// the pages holding a word of every position
-	parts := make([]*roaring.Bitmap, 0, len(n.pos)+1)
-	if within != nil {
-		parts = append(parts, within)
+	parts, _, err := e.positionParts(n, within)
+	if err != nil {
+		return nil, err
 	}
-	rn := &node{kind: nPhrase, field: r.field, pos: make([][]*node, len(n.pos))}
-	for i, alts := range n.pos {
-		var ors []*roaring.Bitmap
-		for _, a := range alts {
-			pl, err := e.sv.postings(a.field, a.term)
-			if err != nil {
-				return nil, err
-			}
-			if bm := postingsBitmap(pl); !bm.IsEmpty() {
-				ors = append(ors, bm)
-			}
-			ra := *a
-			ra.field = r.field
-			rn.pos[i] = append(rn.pos[i], &ra)
-		}
-		switch len(ors) {
-		case 0:
-			return roaring.New(), nil
-		case 1:
-			parts = append(parts, ors[0])
-		default:
-			parts = append(parts, roaring.FastOr(ors...))
-		}
+	if parts == nil {
+		return roaring.New(), nil
 	}
 	cand := parts[0]
 	if len(parts) > 1 {
@@ -506,6 +500,14 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 		return roaring.New(), nil
 	}
 	// the representatives where the phrase is, then their pages
+	rn := &node{kind: nPhrase, field: r.field, pos: make([][]*node, len(n.pos))}
+	for i, alts := range n.pos {
+		for _, a := range alts {
+			ra := *a
+			ra.field = r.field
+			rn.pos[i] = append(rn.pos[i], &ra)
+		}
+	}
 	onReps, err := e.phrasePages(rn, nil)
 	if err != nil {
 		return nil, err
