@@ -84,8 +84,9 @@ func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
 	return d.PostingsList([]byte(term), sv.deleted, nil)
 }
 
-// openSnapshot takes the current engineSnap of bi. Close it when done.
-func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
+// scorchSnapshot takes the current scorch snapshot of bi. Close it when
+// done.
+func scorchSnapshot(bi bleve.Index) (*scorch.IndexSnapshot, error) {
 	adv, err := bi.Advanced()
 	if err != nil {
 		return nil, mapErr(err)
@@ -99,12 +100,21 @@ func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
 		_ = r.Close()
 		return nil, errEngine
 	}
+	return is, nil
+}
+
+// openSnapshot takes the current engineSnap of bi. Close it when done.
+func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
+	is, err := scorchSnapshot(bi)
+	if err != nil {
+		return nil, err
+	}
 	n, err := is.DocCount()
 	if err != nil {
-		_ = r.Close()
+		_ = is.Close()
 		return nil, mapErr(err)
 	}
-	s := &engineSnap{caches: c, reader: r, docs: n}
+	s := &engineSnap{caches: c, reader: is, docs: n}
 	var segs []segment.Segment
 	base := uint64(0)
 	for _, ss := range is.Segments() {
@@ -477,13 +487,10 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 	if err != nil {
 		return nil, err
 	}
-	local, count := reps.dossier, reps.ndossiers
-	if !r.dossier {
-		local, count = reps.document, reps.ndocuments
-	}
-	if (r.dossier && !reps.dossiersOK) || (!r.dossier && !reps.documentsOK) {
+	if !reps.covers(r.dossier) {
 		return nil, nil
 	}
+	local, count := reps.level(r.dossier)
 	// the pages holding a word of every position
 	parts, _, err := e.positionParts(n, within)
 	if err != nil {

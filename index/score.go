@@ -327,7 +327,7 @@ func (e *segEval) classify() bool {
 			if n.boost == 0 {
 				return nil
 			}
-			if r, ok := repFields[n.field]; ok && useReps && ((r.dossier && reps.dossiersOK) || (!r.dossier && reps.documentsOK)) {
+			if r, ok := repFields[n.field]; ok && useReps && reps.covers(r.dossier) {
 				repTerms[n] = true
 				return nil
 			}
@@ -376,8 +376,8 @@ func (e *segEval) classify() bool {
 	e.bounded, e.weak, e.weakMin, e.weakBM, e.rep = true, weak, weakMin, weakBM, repTerms
 	// the other pages' bounds are by document, or by dossier when no
 	// document field term occurs in the segment
-	e.docOf = reps.dossier
-	n := reps.ndossiers
+	var n int
+	e.docOf, n = reps.level(true)
 	for t := range repTerms {
 		if repFields[t.field].dossier {
 			continue
@@ -391,7 +391,7 @@ func (e *segEval) classify() bool {
 		}
 		e.repVals[t] = rv
 		if rv.imp != nil {
-			e.docOf, n = reps.document, reps.ndocuments
+			e.docOf, n = reps.level(false)
 		}
 	}
 	e.dl = make([]float32, n)
@@ -905,13 +905,10 @@ func (e *segEval) readRep(n *node, repField string, dossier bool) (*repVal, erro
 	if err != nil {
 		return nil, err
 	}
-	local, count := reps.document, reps.ndocuments
-	if dossier {
-		local, count = reps.dossier, reps.ndossiers
-	}
-	if (dossier && !reps.dossiersOK) || (!dossier && !reps.documentsOK) {
+	if !reps.covers(dossier) {
 		return nil, nil
 	}
+	local, count := reps.level(dossier)
 	imp, err := sv.cache.repImpacts(sv, repField, n.term, local, count)
 	if err != nil {
 		return nil, err

@@ -99,6 +99,24 @@ type segReps struct {
 	dossiersOK, documentsOK bool
 }
 
+// level returns the local index of each page's dossier (dossier) or
+// document, and their number.
+func (r *segReps) level(dossier bool) (local []uint32, count int) {
+	if dossier {
+		return r.dossier, r.ndossiers
+	}
+	return r.document, r.ndocuments
+}
+
+// covers reports whether every dossier (dossier) or document with a page in
+// the segment has its representative page there.
+func (r *segReps) covers(dossier bool) bool {
+	if dossier {
+		return r.dossiersOK
+	}
+	return r.documentsOK
+}
+
 // representatives returns the segment's segReps, built once.
 func (sc *segCache) representatives(seg segment.Segment, codes *ordTable) (*segReps, error) {
 	sc.repOnce.Do(func() {

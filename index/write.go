@@ -9,7 +9,6 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"hoso/domain"
@@ -110,19 +109,11 @@ func allIndexed(bi bleve.Index) (map[string]indexed, error) {
 // liveTerms calls fn with each term of field in [start, end) (nil: open)
 // held by a page that is not deleted, once per segment holding it.
 func liveTerms(bi bleve.Index, field string, start, end []byte, fn func(term []byte)) error {
-	adv, err := bi.Advanced()
+	is, err := scorchSnapshot(bi)
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
-	r, err := adv.Reader()
-	if err != nil {
-		return mapErr(err)
-	}
-	defer r.Close()
-	is, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return errEngine
-	}
+	defer is.Close()
 	for _, ss := range is.Segments() {
 		del := ss.Deleted()
 		err := visitTerms(ss.Segment(), field, start, end, func(term []byte, bm *roaring.Bitmap) {
