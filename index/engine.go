@@ -547,13 +547,17 @@ var phraseTwoPass = true
 // order), only those starts are possible.
 func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, cand *roaring.Bitmap, starts [][]int64, keep bool) (*roaring.Bitmap, [][]int64, error) {
 	// one location iterator per alternative, over the candidates
+	// (each records the frequencies and norms it meets, for scoring)
 	type altIt struct {
 		it  segment.PostingsIterator
 		cur segment.Posting
+		rec *phraseTF
 	}
 	its := make([][]*altIt, len(ps))
 	for k, i := range ps {
 		for j, a := range n.pos[i] {
+			rec := &phraseTF{}
+			e.phraseTF[a] = rec
 			if !posBM[i][j].Intersects(cand) {
 				continue
 			}
@@ -565,7 +569,7 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 			if o, ok := it.(segment.OptimizablePostingsIterator); ok && o.ActualBitmap() != nil {
 				o.ReplaceActual(roaring.And(o.ActualBitmap(), cand))
 			}
-			ai := &altIt{it: it}
+			ai := &altIt{it: it, rec: rec}
 			if ai.cur, err = it.Next(); err != nil {
 				return nil, nil, err
 			}
@@ -589,6 +593,7 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 					}
 				}
 				if ai.cur != nil && ai.cur.Number() == d {
+					ai.rec.add(uint32(d), ai.cur)
 					for _, l := range ai.cur.Locations() {
 						sets[k] = append(sets[k], l.Pos())
 					}
@@ -623,6 +628,23 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 		}
 	}
 	return out, outStarts, nil
+}
+
+// phraseTF is what phraseStarts met of one alternative of a phrase: its
+// frequency and norm on the candidate pages that hold it, ascending. The
+// phrase's matches are among those candidates, and its alternatives are
+// scored on its matches only (scoreCtx.eval), so scoring takes them from
+// here rather than walking their postings again (termScores).
+type phraseTF struct {
+	docs []uint32
+	tf   []uint32
+	norm []float32
+}
+
+func (r *phraseTF) add(d uint32, p segment.Posting) {
+	r.docs = append(r.docs, d)
+	r.tf = append(r.tf, uint32(p.Frequency()))
+	r.norm = append(r.norm, float32(p.Norm()))
 }
 
 // atDistances reports whether every position ps[k] of a phrase starting at

@@ -322,16 +322,22 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 	for _, n := range names[:10] {
 		qs = append(qs, n, FoldString(n), strconv.Quote(n))
 	}
-	defer func() { useReps = true }()
+	defer func(share int) { useReps, repSparseShare = true, share }(repSparseShare)
 	for _, q := range qs {
 		useReps = false
 		want := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
-		useReps = true
-		got := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
-		want.Took, got.Took = 0, 0
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%q: with representatives %+v\nwithout %+v", q, got, want)
+		want.Took = 0
+		// the representatives' values kept as arrays, then as sparse lists
+		for _, share := range []int{0, 1 << 20} {
+			useReps, repSparseShare = true, share
+			dropCaches(ix)
+			got := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
+			got.Took = 0
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%q: with representatives (sparse share %d) %+v\nwithout %+v", q, share, got, want)
+			}
 		}
+		got := want
 		if strings.Contains(q, `"`) && !strings.Contains(q, "van nguyen") && got.Total == 0 {
 			t.Errorf("%q finds nothing: the phrase is not tested", q)
 		}

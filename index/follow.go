@@ -80,6 +80,13 @@ func (ix *Index) Follow(ctx context.Context, arch *archive.Archive, interval tim
 		case st.Dossiers > 0 || st.Failed > 0:
 			ix.log.Info("index follow", logKeyCount, st.Dossiers, "pages", st.Pages, "failed", st.Failed)
 		}
+		// the segments scorch made since (new pages, merges): what their
+		// first searches would compute
+		if ws, err := ix.Warm(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
+			ix.log.Warn("index warm", logKeyErr, err)
+		} else if ws.Segments > 0 {
+			ix.log.Debug("index warm", "segments", ws.Segments, "words", ws.Words, "names", ws.Names, "took", ws.Took)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"hoso/archive"
 	"hoso/domain"
@@ -201,4 +202,12 @@ func indexCorpus(t testing.TB, ix *Index, n, every int) []string {
 		t.Fatal(err)
 	}
 	return names
+}
+
+// dropCaches forgets the search engine's per-segment caches of ix, so that
+// the next search builds them again (with the settings of the moment).
+func dropCaches(ix *Index) {
+	engineCaches.mu.Lock()
+	delete(engineCaches.m, weak.Make(ix))
+	engineCaches.mu.Unlock()
 }

@@ -53,6 +53,9 @@ type segEval struct {
 	n       uint64
 	p       *plan
 	matched map[*node]*roaring.Bitmap // phrases: their matching pages
+	// phrase alternatives: their frequencies and norms on the pages
+	// whose positions were read (the phrase's candidates)
+	phraseTF map[*node]*phraseTF
 
 	m       *roaring.Bitmap // the matching pages
 	docs    []uint32        // m, ascending
@@ -82,14 +85,14 @@ type segEval struct {
 
 // repVal is a rep term's value by local dossier or document index.
 type repVal struct {
-	imp   []tfNorm // nil: on no page of the segment
+	imp   *repImp  // nil: on no page of the segment
 	local []uint32 // local doc number -> index in imp
 	w     float64  // boost·idf²
 }
 
 // at is the term's boost·idf²·√tf·norm on page doc (0: absent).
 func (rv *repVal) at(doc uint32) float32 {
-	x := rv.imp[rv.local[doc]]
+	x := rv.imp.at(rv.local[doc])
 	if x.tf == 0 {
 		return 0
 	}
@@ -108,7 +111,7 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 	}
 	evals := make([]*segEval, len(s.segs))
 	for i, sv := range s.segs {
-		evals[i] = &segEval{sv: sv, n: sv.seg.Count(), p: p, matched: map[*node]*roaring.Bitmap{}, codes: s.caches.codes}
+		evals[i] = &segEval{sv: sv, n: sv.seg.Count(), p: p, matched: map[*node]*roaring.Bitmap{}, phraseTF: map[*node]*phraseTF{}, codes: s.caches.codes}
 	}
 	relevance := req.Sort == SortRelevance
 	err := s.parallel(ctx, evals, func(e *segEval) error {
@@ -822,6 +825,24 @@ func (c *scoreCtx) termScores(n *node, out *sparse) error {
 			return err
 		}
 	}
+	w := n.boost * n.idf * n.idf
+	if rec, ok := c.e.phraseTF[n]; ok {
+		// a phrase's alternative: scored on the phrase's matches only
+		docs, j := c.docs, 0
+		for k, d := range rec.docs {
+			for j < len(docs) && docs[j] < d {
+				j++
+			}
+			if j == len(docs) {
+				break
+			}
+			if docs[j] == d {
+				out.at = append(out.at, int32(j))
+				out.val = append(out.val, float32(w*sqrtFreq(uint64(rec.tf[k]))*float64(rec.norm[k])))
+			}
+		}
+		return nil
+	}
 	pl, err := c.e.sv.postings(n.field, n.term)
 	if err != nil {
 		return err
@@ -838,7 +859,6 @@ func (c *scoreCtx) termScores(n *node, out *sparse) error {
 			restricted = true
 		}
 	}
-	w := n.boost * n.idf * n.idf
 	docs := c.docs
 	j := 0
 	for {

@@ -1,10 +1,13 @@
 package index
 
 import (
+	"cmp"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"weak"
 
@@ -79,12 +82,15 @@ type segCache struct {
 
 	impMu   sync.Mutex
 	impacts map[string][2]float32 // field\x00term -> smallest and largest √tf·norm
-	repImp  map[string][]tfNorm   // rep field\x00term -> by local index (nil: none)
+	repImp  map[string]*repImp    // rep field\x00term -> by local index (nil: none)
 	repSize int                   // bytes held in repImp
 
 	repOnce sync.Once
 	repErr  error
 	reps    *segReps
+
+	warmed  atomic.Bool // Warm has been through it
+	warmCut atomic.Bool // and left name syllables out (repBudget)
 }
 
 // segReps numbers the segment's dossiers and documents densely and tells
@@ -232,8 +238,9 @@ func (sc *segCache) impactRange(sv *segView, field, term string) (lo, hi float32
 }
 
 // repBudget is how many bytes of rep-term values a segment keeps per page
-// it holds (64 MB for a million pages: 160 name-field terms at 50,000
-// dossiers); terms beyond are read each time.
+// it holds (64 MB for a million pages: 160 name-field terms held by most
+// of 50,000 dossiers, many more when sparse); terms beyond are read each
+// time.
 const repBudget = 64
 
 // tfNorm is a term's frequency and norm on a page (tf 0: absent); the norm
@@ -243,11 +250,46 @@ type tfNorm struct {
 	norm float32
 }
 
+// repImp is a rep field term's tf and norm by local dossier or document
+// index: an array over all of them when the term is on many, else the
+// indices that have it (ascending), their values and a bitset of them, a
+// third of the array's bytes or less. A name syllable is in the name of a tenth of the
+// dossiers or more, a title word often in a few of the documents: the
+// array for a title word of a 100,000-page segment is 200 KB, its sparse
+// form 20 KB.
+type repImp struct {
+	dense []tfNorm
+	idx   []uint32
+	val   []tfNorm
+	has   []uint64 // sparse: bit i set when i is in idx
+}
+
+// repSparseShare: a repImp is sparse when that takes at most 1/repSparseShare
+// of the array's bytes (a variable for tests).
+var repSparseShare = 3
+
+// at is the value at local index i (tf 0: absent).
+func (r *repImp) at(i uint32) tfNorm {
+	if r.dense != nil {
+		return r.dense[i]
+	}
+	if r.has[i/64]&(1<<(i%64)) == 0 {
+		return tfNorm{}
+	}
+	if k, ok := slices.BinarySearch(r.idx, i); ok {
+		return r.val[k]
+	}
+	return tfNorm{}
+}
+
+// size is what r holds, in bytes.
+func (r *repImp) size() int { return 72 + 8*len(r.dense) + 12*len(r.idx) + 8*len(r.has) }
+
 // repImpacts returns the tf and norm of a rep field's term by local dossier or
 // document index (local maps doc numbers to them; count of them), nil when
 // no representative page holds it. Read once per segment: the name
 // syllables of a people's archive are few and searched again and again.
-func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint32, count int) ([]tfNorm, error) {
+func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint32, count int) (*repImp, error) {
 	key := repField + "\x00" + term
 	sc.impMu.Lock()
 	v, ok := sc.repImp[key]
@@ -263,6 +305,10 @@ func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint3
 	if err != nil {
 		return nil, err
 	}
+	// in doc order; a later representative of the same dossier (or
+	// document) wins, as in the array
+	var idx []uint32
+	var val []tfNorm
 	it := pl.Iterator(true, true, false, nil)
 	for {
 		p, err := it.Next()
@@ -273,22 +319,56 @@ func (sc *segCache) repImpacts(sv *segView, repField, term string, local []uint3
 			break
 		}
 		if num := p.Number(); num < uint64(len(local)) {
-			if v == nil {
-				v = make([]tfNorm, count)
-			}
-			v[local[num]] = tfNorm{uint32(p.Frequency()), float32(p.Norm())}
+			idx = append(idx, local[num])
+			val = append(val, tfNorm{uint32(p.Frequency()), float32(p.Norm())})
 		}
+	}
+	if len(idx) > 0 {
+		v = &repImp{}
+		if 12*len(idx)*repSparseShare > 8*count {
+			v.dense = make([]tfNorm, count)
+			for k, i := range idx {
+				v.dense[i] = val[k]
+			}
+		} else {
+			order := make([]int, len(idx))
+			for k := range order {
+				order[k] = k
+			}
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(idx[a], idx[b]) })
+			v.has = make([]uint64, (count+63)/64)
+			for _, k := range order {
+				if n := len(v.idx); n > 0 && v.idx[n-1] == idx[k] {
+					v.val[n-1] = val[k]
+					continue
+				}
+				v.idx = append(v.idx, idx[k])
+				v.val = append(v.val, val[k])
+				v.has[idx[k]/64] |= 1 << (idx[k] % 64)
+			}
+		}
+	}
+	size := 64 + len(key) // an absent term is kept too
+	if v != nil {
+		size += v.size()
 	}
 	sc.impMu.Lock()
 	if sc.repImp == nil {
-		sc.repImp = map[string][]tfNorm{}
+		sc.repImp = map[string]*repImp{}
 	}
-	if size := 16 + 8*len(v); sc.repSize+size <= repBudget*int(sv.seg.Count()) {
+	if sc.repSize+size <= repBudget*int(sv.seg.Count()) {
 		sc.repImp[key] = v
 		sc.repSize += size
 	}
 	sc.impMu.Unlock()
 	return v, nil
+}
+
+// repBytes is what repImpacts keeps.
+func (sc *segCache) repBytes() int {
+	sc.impMu.Lock()
+	defer sc.impMu.Unlock()
+	return sc.repSize
 }
 
 // caches holds the segCaches of the segments in the current snapshots and

@@ -1,0 +1,97 @@
+package index
+
+import (
+	"context"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"hoso/domain"
+)
+
+// TestWarm: Warm computes what searches read once per segment (common
+// words' impacts, name syllables' representative values) for every large
+// segment, once; a search after it computes none of it again, and finds
+// what it finds on a cold index.
+func TestWarm(t *testing.T) {
+	defer func(minSeg uint64) { weakMinSegment = minSeg }(weakMinSegment)
+	weakMinSegment = 64
+	ix := openTestIndex(t, t.TempDir())
+	names := indexCorpus(t, ix, 60, 20)
+	ctx := context.Background()
+	var qs []string
+	for _, n := range names[:6] {
+		qs = append(qs, n, FoldString(n), strconv.Quote(n))
+	}
+	nameQueries := len(qs)
+	qs = append(qs, "nguyen van", "tiêu chuẩn chính trị", "hoàn thành tốt nhiệm vụ")
+	search := func(q string) *Response {
+		res := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		res.Took = 0
+		return res
+	}
+	var cold []*Response
+	for _, q := range qs {
+		cold = append(cold, search(q))
+	}
+	dropCaches(ix)
+	st, err := ix.Warm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Segments == 0 || st.Words == 0 || st.Names == 0 {
+		t.Fatalf("Warm did nothing: %+v", st)
+	}
+	again, err := ix.Warm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Segments != 0 {
+		t.Errorf("a second Warm warmed %d segments again", again.Segments)
+	}
+	// what the caches hold, per warmed segment
+	held := func(cut bool) (impacts, reps int) {
+		bi, release, err := ix.acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		c := cachesFor(ix, bi)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, sc := range c.segs {
+			// (a small segment's budget may not hold all names: searches
+			// then read the others each time)
+			if !sc.warmed.Load() || sc.warmCut.Load() && !cut {
+				continue
+			}
+			sc.impMu.Lock()
+			impacts += len(sc.impacts)
+			for k := range sc.repImp {
+				if v := sc.repImp[k]; v != nil && k[:len(fNameRep)] == fNameRep { // (a name absent from the segment is cheap to find absent)
+					reps++
+				}
+			}
+			sc.impMu.Unlock()
+		}
+		return impacts, reps
+	}
+	if i, r := held(true); i != st.Words || r != st.Names {
+		t.Errorf("the caches hold %d impacts and %d name values, Warm reported %d and %d", i, r, st.Words, st.Names)
+	}
+	i0, r0 := held(false)
+	if i0 == 0 || r0 == 0 {
+		t.Fatalf("no segment warmed in full: %d impacts, %d name values", i0, r0)
+	}
+	// names (words and phrases): Warm computed all they read
+	for k, q := range qs {
+		if k == nameQueries {
+			if i1, r1 := held(false); i1 != i0 || r1 != r0 {
+				t.Errorf("searches of names after Warm computed %d impacts and %d name values again", i1-i0, r1-r0)
+			}
+		}
+		if got := search(q); !reflect.DeepEqual(got, cold[k]) {
+			t.Errorf("%q: warmed %+v\ncold %+v", q, got, cold[k])
+		}
+	}
+}
