@@ -662,13 +662,12 @@ func (i *PostingsIterator) nextDocNumAtOrAfter(atOrAfter uint64) (uint64, bool, 
 	// n is the next actual hit (excluding some postings), and
 	// allN is the next hit in the full postings, and
 	// if they don't match, move 'all' forwards until they do
+	skip := 0
 	for allN != n {
-		// we've reached same chunk, so move the freq/norm/loc decoders forward
+		// we've reached same chunk: the freq/norm/loc decoders move
+		// forward past this posting (all at once, below)
 		if i.includeFreqNorm && allN >= allNReachesNChunk {
-			err := i.currChunkNext(nChunk)
-			if err != nil {
-				return 0, false, err
-			}
+			skip++
 		}
 
 		if !i.all.HasNext() {
@@ -676,6 +675,11 @@ func (i *PostingsIterator) nextDocNumAtOrAfter(atOrAfter uint64) (uint64, bool, 
 		}
 
 		allN = i.all.Next()
+	}
+	if skip > 0 {
+		if err := i.currChunkSkip(nChunk, skip); err != nil {
+			return 0, false, err
+		}
 	}
 
 	if i.includeFreqNorm && (i.currChunk != nChunk || i.freqNormReader.isNil()) {
@@ -822,6 +826,68 @@ func (i *PostingsIterator) currChunkNext(nChunk uint32) error {
 		i.locReader.SkipBytes(int(numLocsBytes))
 	}
 
+	return nil
+}
+
+// currChunkSkip is currChunkNext k times, the decoding inlined: the
+// freq/norm (and location) readers move past k postings of chunk nChunk.
+func (i *PostingsIterator) currChunkSkip(nChunk uint32, k int) error {
+	if i.currChunk != nChunk || i.freqNormReader.isNil() {
+		err := i.loadChunk(int(nChunk))
+		if err != nil {
+			return fmt.Errorf("error loading chunk: %v", err)
+		}
+	}
+	if i.normBits1Hit != 0 {
+		return nil
+	}
+	fr := i.freqNormReader.r
+	S, C := fr.S, fr.C
+	withLocs := i.includeLocs
+	var lr *memUvarintReader
+	var LS []byte
+	var LC int
+	if withLocs {
+		lr = i.locReader.r
+		LS, LC = lr.S, lr.C
+	}
+	for ; k > 0; k-- {
+		// freqHasLocs (0 past the end, as ReadUvarint)
+		var x uint64
+		for s := uint(0); C < len(S); s += 7 {
+			b := S[C]
+			C++
+			x |= uint64(b&0x7f) << s
+			if b < 0x80 {
+				break
+			}
+		}
+		if x>>1 != 0 { // freq: skip normBits
+			for C < len(S) {
+				b := S[C]
+				C++
+				if b < 0x80 {
+					break
+				}
+			}
+		}
+		if withLocs && x&1 != 0 { // hasLocs: skip numLocsBytes and them
+			var nb uint64
+			for s := uint(0); LC < len(LS); s += 7 {
+				b := LS[LC]
+				LC++
+				nb |= uint64(b&0x7f) << s
+				if b < 0x80 {
+					break
+				}
+			}
+			LC += int(nb)
+		}
+	}
+	fr.C = C
+	if withLocs {
+		lr.C = LC
+	}
 	return nil
 }
 
