@@ -240,8 +240,8 @@ func (sc *segCache) impactRange(sv *segView, field, term string) (lo, hi float32
 // repBudget is how many bytes of rep-term values a segment keeps per page
 // it holds (64 MB for a million pages: 160 name-field terms held by most
 // of 50,000 dossiers, many more when sparse); terms beyond are read each
-// time.
-const repBudget = 64
+// time. (A variable for tests.)
+var repBudget = 64
 
 // tfNorm is a term's frequency and norm on a page (tf 0: absent); the norm
 // is a float32 in the segment.

@@ -118,19 +118,43 @@ func (sv *segView) warm(ctx context.Context, codes *ordTable) (words, names int,
 			return 0, 0, err
 		}
 		slices.SortFunc(terms, func(a, b termCount) int { return int(b.count) - int(a.count) })
-		local, count := reps.level(r.dossier)
+		// a name query searches the other fields of the dossier and the
+		// document too (hometown, unit, title): the syllable's values there
+		// when it has some (on a few documents mostly: kept sparse)
+		var others []string
+		for f, o := range repFields {
+			if f != fName && reps.covers(o.dossier) {
+				others = append(others, f)
+			}
+		}
+		slices.Sort(others)
+	terms:
 		for _, t := range terms {
-			if err := ctx.Err(); err != nil {
-				return 0, 0, err
+			for _, f := range append([]string{fName}, others...) {
+				if err := ctx.Err(); err != nil {
+					return 0, 0, err
+				}
+				if sc.repBytes() > repBudget*int(n)/2 {
+					sc.warmCut.Store(true)
+					break terms
+				}
+				o := repFields[f]
+				if f != fName {
+					// (an absent one is cheap to find absent)
+					if pl, err := sv.postings(o.field, t.term); err != nil {
+						return 0, 0, err
+					} else if pl.Count() == 0 {
+						continue
+					}
+				}
+				local, count := reps.level(o.dossier)
+				if _, err := sc.repImpacts(sv, o.field, t.term, local, count); err != nil {
+					return 0, 0, err
+				}
+				if f == fName {
+					names++
+				}
 			}
-			if sc.repBytes() > repBudget*int(n)/2 {
-				sc.warmCut.Store(true)
-				break
-			}
-			if _, err := sc.repImpacts(sv, r.field, t.term, local, count); err != nil {
-				return 0, 0, err
-			}
-			names++
 		}
 	}
 	sc.warmed.Store(true)

@@ -14,8 +14,9 @@ import (
 // segment, once; a search after it computes none of it again, and finds
 // what it finds on a cold index.
 func TestWarm(t *testing.T) {
-	defer func(minSeg uint64) { weakMinSegment = minSeg }(weakMinSegment)
+	defer func(minSeg uint64, budget int) { weakMinSegment, repBudget = minSeg, budget }(weakMinSegment, repBudget)
 	weakMinSegment = 64
+	repBudget = 4 << 10 // small segments: room for all names
 	ix := openTestIndex(t, t.TempDir())
 	names := indexCorpus(t, ix, 60, 20)
 	ctx := context.Background()
