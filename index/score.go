@@ -90,9 +90,10 @@ type repVal struct {
 	w     float64  // boost·idf²
 }
 
-// at is the term's boost·idf²·√tf·norm on page doc (0: absent).
-func (rv *repVal) at(doc uint32) float32 {
-	x := rv.imp.at(rv.local[doc])
+// atLocal is the term's boost·idf²·√tf·norm on the pages of local
+// dossier or document l (0: absent).
+func (rv *repVal) atLocal(l uint32) float32 {
+	x := rv.imp.at(l)
 	if x.tf == 0 {
 		return 0
 	}
@@ -644,9 +645,12 @@ type scoreCtx struct {
 	// no strong page term nor phrase (those count as absent)
 	virtual bool
 	masks   map[*roaring.Bitmap][]bool
-	leaves  map[*node]*sparse // term scores on docs
-	parent  *scoreCtx         // has term scores for a superset of docs
-	idx     []int32           // docs[i] is parent.docs[idx[i]]
+	// scratch arrays of eval, zeroed, reused (nested calls take several)
+	spareF [][]float32
+	spareU [][]uint16
+	leaves map[*node]*sparse // term scores on docs
+	parent *scoreCtx         // has term scores for a superset of docs
+	idx    []int32           // docs[i] is parent.docs[idx[i]]
 }
 
 // sparse is a term's scores on the pages of a scoreCtx where it occurs:
@@ -761,6 +765,38 @@ func (c *scoreCtx) addLeaf(n *node, within *roaring.Bitmap, out []float32, cnt [
 	return nil
 }
 
+// floats returns a zeroed []float32 of length n, a spare one if any.
+func (c *scoreCtx) floats(n int) []float32 {
+	if k := len(c.spareF); k > 0 && len(c.spareF[k-1]) == n {
+		f := c.spareF[k-1]
+		c.spareF = c.spareF[:k-1]
+		return f
+	}
+	return make([]float32, n)
+}
+
+// counts returns a zeroed []uint16 of length n, a spare one if any.
+func (c *scoreCtx) counts(n int) []uint16 {
+	if k := len(c.spareU); k > 0 && len(c.spareU[k-1]) == n {
+		u := c.spareU[k-1]
+		c.spareU = c.spareU[:k-1]
+		return u
+	}
+	return make([]uint16, n)
+}
+
+// free keeps f and u (either may be nil) for floats and counts, zeroed.
+func (c *scoreCtx) free(f []float32, u []uint16) {
+	if f != nil {
+		clear(f)
+		c.spareF = append(c.spareF, f)
+	}
+	if u != nil {
+		clear(u)
+		c.spareU = append(c.spareU, u)
+	}
+}
+
 // eval adds n's score on the pages of within (a subset of docs) to out.
 // A scored node's score is positive exactly on the pages it matches.
 func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
@@ -768,8 +804,8 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 	case nTerm:
 		return c.addLeaf(n, within, out, nil)
 	case nAny:
-		sum := make([]float32, len(out))
-		cnt := make([]uint16, len(out))
+		sum, cnt := c.floats(len(out)), c.counts(len(out))
+		defer c.free(sum, cnt)
 		var child []float32
 		for _, k := range n.kids {
 			if k.kind == nTerm {
@@ -779,7 +815,8 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 				continue
 			}
 			if child == nil {
-				child = make([]float32, len(out))
+				child = c.floats(len(out))
+				defer c.free(child, nil)
 			} else {
 				clear(child)
 			}
@@ -908,10 +945,16 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 	if rv.imp == nil {
 		return true, nil
 	}
+	// (a dossier's or document's pages are mostly consecutive: its value
+	// is looked up once for them)
+	last, lastV := uint32(noOrd), float32(0)
 	for i, doc := range c.docs {
-		if v := rv.at(doc); v > 0 {
+		if l := rv.local[doc]; l != last {
+			last, lastV = l, rv.atLocal(l)
+		}
+		if lastV > 0 {
 			out.at = append(out.at, int32(i))
-			out.val = append(out.val, v)
+			out.val = append(out.val, lastV)
 		}
 	}
 	return true, nil

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -254,21 +256,50 @@ func (s *searchRun) details(ctx context.Context, g *grouped) ([]DossierHit, erro
 	for _, h := range res.Hits {
 		byID[h.ID] = h
 	}
-	out := make([]DossierHit, 0, len(g.selected))
-	for _, d := range g.selected {
-		dh := DossierHit{Code: d.code, Score: float64(d.best), MatchedPages: d.pages, Hits: []PageHit{}}
+	// the shown pages' matched words and snippets (their text analyzed
+	// again), on every core
+	type job struct {
+		h     *search.DocumentMatch
+		score float64
+		out   PageHit
+	}
+	jobs := make([][]job, len(g.selected))
+	var all []*job
+	for i, d := range g.selected {
 		for _, hit := range d.hits {
-			h := byID[hit.id]
-			if h == nil {
-				continue // deleted meanwhile
+			if h := byID[hit.id]; h != nil { // (else deleted meanwhile)
+				jobs[i] = append(jobs[i], job{h: h, score: float64(hit.score)})
 			}
+		}
+		for k := range jobs[i] {
+			all = append(all, &jobs[i][k])
+		}
+	}
+	next := make(chan *job, len(all))
+	for _, j := range all {
+		next <- j
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(all)) {
+		wg.Go(func() {
+			for j := range next {
+				j.out = pageHit(j.h, j.score, loc)
+			}
+		})
+	}
+	wg.Wait()
+	out := make([]DossierHit, 0, len(g.selected))
+	for i, d := range g.selected {
+		dh := DossierHit{Code: d.code, Score: float64(d.best), MatchedPages: d.pages, Hits: []PageHit{}}
+		for _, j := range jobs[i] {
 			if dh.Subject == "" {
-				dh.Subject, _ = h.Fields[fName].(string)
-				dh.Unit, _ = h.Fields[fUnit].(string)
-				c, _ := h.Fields[fClass].(string)
+				dh.Subject, _ = j.h.Fields[fName].(string)
+				dh.Unit, _ = j.h.Fields[fUnit].(string)
+				c, _ := j.h.Fields[fClass].(string)
 				dh.Classification = domain.Classification(c)
 			}
-			dh.Hits = append(dh.Hits, pageHit(h, float64(hit.score), loc))
+			dh.Hits = append(dh.Hits, j.out)
 		}
 		out = append(out, dh)
 	}
