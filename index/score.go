@@ -645,7 +645,7 @@ type scoreCtx struct {
 	// no strong page term nor phrase (those count as absent)
 	virtual bool
 	masks   map[*roaring.Bitmap][]bool
-	// scratch arrays of eval, zeroed, reused (nested calls take several)
+	// scratch arrays of eval, reused (nested calls take several)
 	spareF [][]float32
 	spareU [][]uint16
 	leaves map[*node]*sparse // term scores on docs
@@ -770,6 +770,7 @@ func (c *scoreCtx) floats(n int) []float32 {
 	if k := len(c.spareF); k > 0 && len(c.spareF[k-1]) == n {
 		f := c.spareF[k-1]
 		c.spareF = c.spareF[:k-1]
+		clear(f)
 		return f
 	}
 	return make([]float32, n)
@@ -780,19 +781,18 @@ func (c *scoreCtx) counts(n int) []uint16 {
 	if k := len(c.spareU); k > 0 && len(c.spareU[k-1]) == n {
 		u := c.spareU[k-1]
 		c.spareU = c.spareU[:k-1]
+		clear(u)
 		return u
 	}
 	return make([]uint16, n)
 }
 
-// free keeps f and u (either may be nil) for floats and counts, zeroed.
+// free keeps f and u (either may be nil) for floats and counts.
 func (c *scoreCtx) free(f []float32, u []uint16) {
 	if f != nil {
-		clear(f)
 		c.spareF = append(c.spareF, f)
 	}
 	if u != nil {
-		clear(u)
 		c.spareU = append(c.spareU, u)
 	}
 }
