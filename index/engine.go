@@ -552,6 +552,9 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 		it  segment.PostingsIterator
 		cur segment.Posting
 		rec *phraseTF
+		// or the term's position table
+		table *posTable
+		norms []float32
 	}
 	its := make([][]*altIt, len(ps))
 	for k, i := range ps {
@@ -559,6 +562,10 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 			rec := &phraseTF{}
 			e.phraseTF[a] = rec
 			if !posBM[i][j].Intersects(cand) {
+				continue
+			}
+			if t, norms := e.sv.cache.posTableOf(a.field, a.term); t != nil {
+				its[k] = append(its[k], &altIt{rec: rec, table: t, norms: norms})
 				continue
 			}
 			pl, err := e.sv.postings(a.field, a.term)
@@ -586,6 +593,15 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 		for k := range its {
 			sets[k] = sets[k][:0]
 			for _, ai := range its[k] {
+				if ai.table != nil {
+					if ps := ai.table.at(uint32(d)); len(ps) > 0 {
+						ai.rec.addTF(uint32(d), uint32(len(ps)), ai.norms[d])
+						for _, p := range ps {
+							sets[k] = append(sets[k], uint64(p))
+						}
+					}
+					continue
+				}
 				for ai.cur != nil && ai.cur.Number() < d {
 					var err error
 					if ai.cur, err = ai.it.Next(); err != nil {
@@ -642,9 +658,13 @@ type phraseTF struct {
 }
 
 func (r *phraseTF) add(d uint32, p segment.Posting) {
+	r.addTF(d, uint32(p.Frequency()), float32(p.Norm()))
+}
+
+func (r *phraseTF) addTF(d, tf uint32, norm float32) {
 	r.docs = append(r.docs, d)
-	r.tf = append(r.tf, uint32(p.Frequency()))
-	r.norm = append(r.norm, float32(p.Norm()))
+	r.tf = append(r.tf, tf)
+	r.norm = append(r.norm, norm)
 }
 
 // atDistances reports whether every position ps[k] of a phrase starting at

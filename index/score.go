@@ -880,6 +880,15 @@ func (c *scoreCtx) termScores(n *node, out *sparse) error {
 		}
 		return nil
 	}
+	if t, norms := c.e.sv.cache.posTableOf(n.field, n.term); t != nil {
+		for i, d := range c.docs {
+			if tf := t.off[d+1] - t.off[d]; tf > 0 {
+				out.at = append(out.at, int32(i))
+				out.val = append(out.val, float32(w*sqrtFreq(uint64(tf))*float64(norms[d])))
+			}
+		}
+		return nil
+	}
 	pl, err := c.e.sv.postings(n.field, n.term)
 	if err != nil {
 		return err

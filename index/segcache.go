@@ -89,8 +89,9 @@ type segCache struct {
 	repErr  error
 	reps    *segReps
 
-	warmed  atomic.Bool // Warm has been through it
-	warmCut atomic.Bool // and left name syllables out (repBudget)
+	pos     atomic.Pointer[posTables] // set by Warm
+	warmed  atomic.Bool               // Warm has been through it
+	warmCut atomic.Bool               // and left name syllables out (repBudget)
 }
 
 // segReps numbers the segment's dossiers and documents densely and tells

@@ -106,6 +106,13 @@ func (sv *segView) warm(ctx context.Context, codes *ordTable) (words, names int,
 			words++
 		}
 	}
+	if sc.pos.Load() == nil {
+		pt, err := buildPosTables(sv.seg)
+		if err != nil {
+			return 0, 0, err
+		}
+		sc.pos.Store(pt)
+	}
 	if r := repFields[fName]; reps.covers(r.dossier) {
 		type termCount struct {
 			term  string

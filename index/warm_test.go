@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"hoso/domain"
@@ -95,4 +96,60 @@ func TestWarm(t *testing.T) {
 			t.Errorf("%q: warmed %+v\ncold %+v", q, got, cold[k])
 		}
 	}
+}
+
+// TestPositionTablesAreExact compares searches reading the position tables
+// Warm makes (postable.go) with searches reading the postings: phrases of
+// names, retries, common phrases, names as words (their frequencies).
+func TestPositionTablesAreExact(t *testing.T) {
+	defer func(minSeg uint64) { weakMinSegment, usePosTables = minSeg, true }(weakMinSegment)
+	weakMinSegment = 64
+	ix := openTestIndex(t, t.TempDir())
+	names := indexCorpus(t, ix, 80, 30)
+	if _, err := ix.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	bi, release, err := ix.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cachesFor(ix, bi)
+	c.mu.Lock()
+	for _, sc := range c.segs {
+		if pt := sc.pos.Load(); pt != nil {
+			tables += len(pt.terms)
+		}
+	}
+	c.mu.Unlock()
+	release()
+	if tables < 3 {
+		t.Fatalf("Warm made %d position tables: the test compares too little", tables)
+	}
+	qs := []string{`"nguyen van"`, `"tiêu chuẩn chính trị"`, `"nguyen van"~`, "nguyen van thi"}
+	for i, n := range names[:12] {
+		other := names[(i+5)%len(names)]
+		f := strings.Fields(n)
+		qs = append(qs, n, strconv.Quote(n), strconv.Quote(FoldString(n))+"~",
+			strconv.Quote(strings.Join(append(f[:len(f)-1:len(f)-1], strings.Fields(other)[len(strings.Fields(other))-1]), " "))) // someone else's given name: a retry
+	}
+	posTableReads.Store(0)
+	for _, q := range qs {
+		// (scorch may have merged segments meanwhile: warm the new ones)
+		if _, err := ix.Warm(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		usePosTables = false
+		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		usePosTables = true
+		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		want.Took, got.Took = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: with position tables %d dossiers %d pages, without %d dossiers %d pages", q, got.Total, got.TotalPages, want.Total, want.TotalPages)
+		}
+	}
+	if n := posTableReads.Load(); n < int64(len(qs)) {
+		t.Errorf("the searches read %d position tables: they are hardly tested", n)
+	}
+	checkEngineAgainstBleve(t, ix, qs)
 }
