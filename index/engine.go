@@ -56,6 +56,10 @@ type segView struct {
 
 	mu    sync.Mutex
 	dicts map[string]segment.TermDictionary
+	// the postings lists read so far in this search: a term is looked up
+	// for its idf, its pages, its positions, its scores (a fuzzy retry's
+	// phrase has hundreds of terms)
+	lists map[string]segment.PostingsList
 }
 
 func (sv *segView) dict(field string) (segment.TermDictionary, error) {
@@ -77,11 +81,27 @@ func (sv *segView) dict(field string) (segment.TermDictionary, error) {
 
 // postings returns the postings list of field:term, deleted pages left out.
 func (sv *segView) postings(field, term string) (segment.PostingsList, error) {
+	key := field + "\x00" + term
+	sv.mu.Lock()
+	pl, ok := sv.lists[key]
+	sv.mu.Unlock()
+	if ok {
+		return pl, nil
+	}
 	d, err := sv.dict(field)
 	if err != nil {
 		return nil, err
 	}
-	return d.PostingsList([]byte(term), sv.deleted, nil)
+	if pl, err = d.PostingsList([]byte(term), sv.deleted, nil); err != nil {
+		return nil, err
+	}
+	sv.mu.Lock()
+	if sv.lists == nil {
+		sv.lists = map[string]segment.PostingsList{}
+	}
+	sv.lists[key] = pl
+	sv.mu.Unlock()
+	return pl, nil
 }
 
 // scorchSnapshot takes the current scorch snapshot of bi. Close it when
@@ -491,21 +511,6 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 		return nil, nil
 	}
 	local, count := reps.level(r.dossier)
-	// the pages holding a word of every position
-	parts, _, err := e.positionParts(n, within)
-	if err != nil {
-		return nil, err
-	}
-	if parts == nil {
-		return roaring.New(), nil
-	}
-	cand := parts[0]
-	if len(parts) > 1 {
-		cand = roaring.FastAnd(parts...)
-	}
-	if cand.IsEmpty() {
-		return roaring.New(), nil
-	}
 	// the representatives where the phrase is, then their pages
 	rn := &node{kind: nPhrase, field: r.field, pos: make([][]*node, len(n.pos))}
 	for i, alts := range n.pos {
@@ -523,16 +528,21 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 	if onReps.IsEmpty() {
 		return out, nil
 	}
+	// (all the pages of a dossier or document hold its field's words)
 	has := make([]bool, count)
+	lists := reps.pagesOf(r.dossier)
 	for it := onReps.Iterator(); it.HasNext(); {
-		if d := it.Next(); int(d) < len(local) {
-			has[local[d]] = true
+		if d := it.Next(); int(d) < len(local) && !has[local[d]] {
+			l := local[d]
+			has[l] = true
+			out.AddMany(lists.pages[lists.off[l]:lists.off[l+1]])
 		}
 	}
-	for it := cand.Iterator(); it.HasNext(); {
-		if d := it.Next(); int(d) < len(local) && has[local[d]] {
-			out.Add(d)
-		}
+	if e.sv.deleted != nil {
+		out.AndNot(e.sv.deleted)
+	}
+	if within != nil {
+		out.And(within)
 	}
 	return out, nil
 }

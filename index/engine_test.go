@@ -314,6 +314,22 @@ func TestPhraseRetry(t *testing.T) {
 func TestRepresentativesScoreAlike(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	names := indexCorpus(t, ix, 50, 13)
+	// dossiers committed again, changed: their former pages are deleted
+	// pages of the segments (representatives included)
+	w := ix.NewIndexer()
+	for i := 3; i < 50; i += 7 {
+		d := corpus.Dossier(i)
+		d.Version++
+		d.Subject.FullName = names[(i+1)%len(names)]
+		d.Documents = d.Documents[1:]
+		names[i] = d.Subject.FullName
+		if err := w.Add(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	qs := []string{"nguyen", "Nguyễn Thị", `name:"Nguyễn Văn"`, "title:kết", `unit:"Sở Nội vụ"`, "hometown:nghệ", "quyết định nguyen",
 		// phrases on the dossier's and document's fields are checked on
 		// representative pages (phraseOnReps)

@@ -104,6 +104,42 @@ type segReps struct {
 	// every dossier (document) with a page here has its representative
 	// page here, deleted or not
 	dossiersOK, documentsOK bool
+
+	pagesOnce [2]sync.Once
+	pages     [2]pageLists // by local dossier [0], document [1]
+}
+
+// pageLists are the pages of each local dossier or document: those of i
+// are pages[off[i]:off[i+1]], ascending.
+type pageLists struct {
+	off, pages []uint32
+}
+
+// pagesOf returns the pages of each local dossier (dossier) or document,
+// built once.
+func (r *segReps) pagesOf(dossier bool) *pageLists {
+	k := 1
+	if dossier {
+		k = 0
+	}
+	r.pagesOnce[k].Do(func() {
+		local, count := r.level(dossier)
+		pl := &r.pages[k]
+		pl.off = make([]uint32, count+1)
+		for _, l := range local {
+			pl.off[l+1]++
+		}
+		for i := 1; i <= count; i++ {
+			pl.off[i] += pl.off[i-1]
+		}
+		next := slices.Clone(pl.off[:count])
+		pl.pages = make([]uint32, len(local))
+		for d, l := range local {
+			pl.pages[next[l]] = uint32(d)
+			next[l]++
+		}
+	})
+	return &r.pages[k]
 }
 
 // level returns the local index of each page's dossier (dossier) or
