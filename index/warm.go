@@ -1,9 +1,11 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -18,10 +20,12 @@ import (
 // merges segments into a new one, pay for them: at 1,000,000 pages a name
 // query took 50-170 ms the first time and 10-45 ms after. Warm computes
 // them ahead for every segment large enough to be pruned (weakMinSegment
-// pages): the impacts of all its common words, and the name values of its
+// pages): the impacts of all its common words, the name values of its
 // commonest name syllables, within half the segment's repBudget (the rest
-// is left to what searches ask for). Segments already warmed are skipped,
-// so calling it again after each merge costs only the new segments.
+// is left to what searches ask for), and the position tables of its
+// commonest name syllables (postable.go), which searches read only once
+// Warm made them. Segments already warmed are skipped, so calling it again
+// after each merge costs only the new segments.
 
 // WarmStats is what one Warm did.
 type WarmStats struct {
@@ -54,22 +58,18 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 			todo = append(todo, &segEval{sv: sv, n: sv.seg.Count(), codes: snap.caches.codes})
 		}
 	}
-	words := make(map[*segEval][2]int, len(todo))
+	var segs, words, names atomic.Int64
 	err = snap.parallel(ctx, todo, func(e *segEval) error {
 		w, nm, err := e.sv.warm(ctx, e.codes)
 		if err != nil {
 			return err
 		}
-		snap.caches.mu.Lock()
-		words[e] = [2]int{w, nm}
-		snap.caches.mu.Unlock()
+		segs.Add(1)
+		words.Add(int64(w))
+		names.Add(int64(nm))
 		return nil
 	})
-	for _, v := range words {
-		st.Segments++
-		st.Words += v[0]
-		st.Names += v[1]
-	}
+	st.Segments, st.Words, st.Names = int(segs.Load()), int(words.Load()), int(names.Load())
 	st.Took = time.Since(start)
 	if err != nil {
 		return st, fmt.Errorf("warm: %w", mapErr(err))
@@ -124,7 +124,7 @@ func (sv *segView) warm(ctx context.Context, codes *ordTable) (words, names int,
 		}); err != nil {
 			return 0, 0, err
 		}
-		slices.SortFunc(terms, func(a, b termCount) int { return int(b.count) - int(a.count) })
+		slices.SortFunc(terms, func(a, b termCount) int { return cmp.Compare(b.count, a.count) })
 		// a name query searches the other fields of the dossier and the
 		// document too (hometown, unit, title): the syllable's values there
 		// when it has some (on a few documents mostly: kept sparse)
