@@ -766,25 +766,21 @@ func (c *scoreCtx) addLeaf(n *node, within *roaring.Bitmap, out []float32, cnt [
 }
 
 // floats returns a zeroed []float32 of length n, a spare one if any.
-func (c *scoreCtx) floats(n int) []float32 {
-	if k := len(c.spareF); k > 0 && len(c.spareF[k-1]) == n {
-		f := c.spareF[k-1]
-		c.spareF = c.spareF[:k-1]
-		clear(f)
-		return f
-	}
-	return make([]float32, n)
-}
+func (c *scoreCtx) floats(n int) []float32 { return takeSpare(&c.spareF, n) }
 
 // counts returns a zeroed []uint16 of length n, a spare one if any.
-func (c *scoreCtx) counts(n int) []uint16 {
-	if k := len(c.spareU); k > 0 && len(c.spareU[k-1]) == n {
-		u := c.spareU[k-1]
-		c.spareU = c.spareU[:k-1]
-		clear(u)
-		return u
+func (c *scoreCtx) counts(n int) []uint16 { return takeSpare(&c.spareU, n) }
+
+// takeSpare returns the last of spare when it has length n (zeroed and
+// taken off spare), else a new slice.
+func takeSpare[T float32 | uint16](spare *[][]T, n int) []T {
+	if k := len(*spare); k > 0 && len((*spare)[k-1]) == n {
+		s := (*spare)[k-1]
+		*spare = (*spare)[:k-1]
+		clear(s)
+		return s
 	}
-	return make([]uint16, n)
+	return make([]T, n)
 }
 
 // free keeps f and u (either may be nil) for floats and counts.

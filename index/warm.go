@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
-	"github.com/blevesearch/vellum"
 )
 
 // Warming. A search reads some things once per segment and keeps them
@@ -172,23 +172,7 @@ func (sv *segView) warm(ctx context.Context, codes *ordTable) (words, names int,
 // its postings (deleted pages included). (The dictionary iterator's own
 // counts are not the postings' lengths: 1 for many terms, zap v17.)
 func eachTerm(seg segment.Segment, field string, fn func(term string, count uint64)) error {
-	d, err := seg.Dictionary(field)
-	if err != nil {
-		return err
-	}
-	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, nil, nil)
-	var pl segment.PostingsList
-	for {
-		e, err := it.Next()
-		if err != nil {
-			return err
-		}
-		if e == nil {
-			return nil
-		}
-		if pl, err = d.PostingsList([]byte(e.Term), nil, pl); err != nil {
-			return err
-		}
-		fn(e.Term, pl.Count())
-	}
+	return visitTerms(seg, field, nil, nil, func(term []byte, bm *roaring.Bitmap) {
+		fn(string(term), bm.GetCardinality())
+	})
 }
