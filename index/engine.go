@@ -123,6 +123,22 @@ func scorchSnapshot(bi bleve.Index) (*scorch.IndexSnapshot, error) {
 	return is, nil
 }
 
+// engineSnapshot acquires the index and takes its current engineSnap
+// (Search, Warm); done closes the snapshot and releases the index. op
+// names the caller in errors of the snapshot.
+func (ix *Index) engineSnapshot(op string) (bi bleve.Index, snap *engineSnap, done func(), err error) {
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	snap, err = cachesFor(ix, bi).openSnapshot(bi)
+	if err != nil {
+		release()
+		return nil, nil, nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return bi, snap, func() { snap.Close(); release() }, nil
+}
+
 // openSnapshot takes the current engineSnap of bi. Close it when done.
 func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
 	is, err := scorchSnapshot(bi)

@@ -145,16 +145,11 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrQuery, err)
 	}
-	bi, release, err := ix.acquire()
+	bi, snap, done, err := ix.engineSnapshot("search")
 	if err != nil {
 		return nil, err
 	}
-	defer release()
-	snap, err := cachesFor(ix, bi).openSnapshot(bi)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer snap.Close()
+	defer done()
 	s := &searchRun{ix: ix, bi: bi, snap: snap, req: req, comp: &compiler{an: ix.text}}
 	resp, fuzzyable, err := s.run(ctx, pq)
 	if err != nil {

@@ -42,16 +42,11 @@ type WarmStats struct {
 func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 	start := time.Now()
 	var st WarmStats
-	bi, release, err := ix.acquire()
+	_, snap, done, err := ix.engineSnapshot("warm")
 	if err != nil {
 		return st, err
 	}
-	defer release()
-	snap, err := cachesFor(ix, bi).openSnapshot(bi)
-	if err != nil {
-		return st, fmt.Errorf("warm: %w", err)
-	}
-	defer snap.Close()
+	defer done()
 	var todo []*segEval
 	for _, sv := range snap.segs {
 		if sv.seg.Count() >= weakMinSegment && !sv.cache.warmed.Load() {
