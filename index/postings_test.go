@@ -7,6 +7,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	zap "github.com/blevesearch/zapx/v17"
 )
 
 // TestPostingsOnSubsets checks zap's postings iterator restricted to a
@@ -14,8 +15,14 @@ import (
 // and frequencies on candidate pages) against the unrestricted iterator
 // filtered afterwards: the same pages, frequencies, norms and positions.
 // The restricted path is the one patched in third_party/zapx/v17 (it skips
-// the chunks before the next page in one step).
+// the chunks before the next page in one step, and within its chunk starts
+// from the last checkpoint before it). Each subset is read twice: the
+// first read makes the checkpoints of the chunks it reads, the second
+// reads them as made.
 func TestPostingsOnSubsets(t *testing.T) {
+	zap.CountCheckpointJumps = true
+	defer func() { zap.CountCheckpointJumps = false }()
+	jumps0 := zap.CheckpointJumps.Load()
 	ix := openTestIndex(t, t.TempDir())
 	indexCorpus(t, ix, 200, 0)
 	bi, release, err := ix.acquire()
@@ -94,8 +101,10 @@ func TestPostingsOnSubsets(t *testing.T) {
 						want = append(want, p)
 					}
 				}
-				if got := read(pl, subset); !reflect.DeepEqual(got, want) {
-					t.Errorf("%s on %d of %d pages: %d postings read, want %d", term, subset.GetCardinality(), n, len(got), len(want))
+				for round := range 2 {
+					if got := read(pl, subset); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s on %d of %d pages, read %d: %d postings read, want %d", term, subset.GetCardinality(), n, round+1, len(got), len(want))
+					}
 				}
 				checked++
 			}
@@ -103,5 +112,8 @@ func TestPostingsOnSubsets(t *testing.T) {
 	}
 	if checked == 0 || manyChunks == 0 {
 		t.Fatalf("%d subsets checked, %d terms of 3 chunks or more: the test reads too little", checked, manyChunks)
+	}
+	if zap.CheckpointJumps.Load() == jumps0 {
+		t.Fatal("no read started from a checkpoint within a chunk: the test reads too little")
 	}
 }

@@ -659,6 +659,14 @@ func (i *PostingsIterator) nextDocNumAtOrAfter(atOrAfter uint64) (uint64, bool, 
 		allN = i.all.Next()
 	}
 
+	// far from n in its chunk: from the last checkpoint before n (skip.go)
+	if i.includeFreqNorm && n-allN > skipEvery {
+		var err error
+		if allN, err = i.jumpToCheckpoint(nChunk, n, allN); err != nil {
+			return 0, false, fmt.Errorf("error loading chunk: %v", err)
+		}
+	}
+
 	// n is the next actual hit (excluding some postings), and
 	// allN is the next hit in the full postings, and
 	// if they don't match, move 'all' forwards until they do

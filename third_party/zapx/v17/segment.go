@@ -161,6 +161,9 @@ type SegmentBase struct {
 
 	// segment level stats that are tracked and reported as part of the segment's lifecycle
 	stats *segment.Stats
+
+	// checkpoints within chunks of postings lists (hoso, skip.go)
+	skips checkpointCache
 }
 
 func (sb *SegmentBase) Size() int {
