@@ -1,10 +1,14 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -12,6 +16,8 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"github.com/blevesearch/vellum"
+	vlev "github.com/blevesearch/vellum/levenshtein"
 )
 
 // The search engine. Bleve's searchers visit matching pages one at a time
@@ -166,43 +172,38 @@ func (c *caches) openSnapshot(bi bleve.Index) (*engineSnap, error) {
 
 func (s *engineSnap) Close() error { return s.reader.Close() }
 
-// resolve expands prefix and fuzzy nodes into the index's terms and sets
-// every term's idf, over the whole engineSnap.
-func (s *engineSnap) resolve(n *node) error {
+// resolve expands the prefix and fuzzy nodes of the trees into the
+// index's terms and sets every term's idf, over the whole engineSnap.
+func (s *engineSnap) resolve(ctx context.Context, roots ...*node) error {
+	if err := s.expandAll(ctx, roots...); err != nil {
+		return err
+	}
+	var terms []*node
+	for _, n := range roots {
+		flatten(n, &terms)
+	}
+	return s.setIDF(ctx, terms)
+}
+
+// flatten makes the alternatives of each phrase position its terms (an
+// expansion's), sets the phrase's pairs, and appends the term nodes of
+// the expanded tree n to terms.
+func flatten(n *node, terms *[]*node) {
 	if n == nil {
-		return nil
+		return
 	}
 	switch n.kind {
 	case nTerm:
-		df := uint64(0)
-		for _, sv := range s.segs {
-			pl, err := sv.postings(n.field, n.term)
-			if err != nil {
-				return err
-			}
-			df += pl.Count()
-		}
-		n.idf = 1 + math.Log(float64(s.docs)/float64(df+1))
-	case nExpand:
-		kids, err := s.expand(n)
-		if err != nil {
-			return err
-		}
-		*n = node{kind: nAny, kids: kids}
-		return s.resolve(n)
+		*terms = append(*terms, n)
 	case nAny:
 		for _, k := range n.kids {
-			if err := s.resolve(k); err != nil {
-				return err
-			}
+			flatten(k, terms)
 		}
 	case nPhrase:
 		for i, alts := range n.pos {
 			var flat []*node
 			for _, a := range alts {
-				if err := s.resolve(a); err != nil {
-					return err
-				}
+				flatten(a, terms)
 				if a.kind == nAny { // an expansion: its terms are the alternatives
 					flat = append(flat, a.kids...)
 				} else {
@@ -212,6 +213,43 @@ func (s *engineSnap) resolve(n *node) error {
 			n.pos[i] = flat
 		}
 		n.pairs = phrasePairs(n)
+	}
+}
+
+// setIDF sets the idf of the term nodes, their pages counted over the
+// segments in parallel.
+func (s *engineSnap) setIDF(ctx context.Context, terms []*node) error {
+	keys := map[[2]string]int{}
+	var uniq [][2]string
+	for _, n := range terms {
+		k := [2]string{n.field, n.term}
+		if _, ok := keys[k]; !ok {
+			keys[k] = len(uniq)
+			uniq = append(uniq, k)
+		}
+	}
+	counts := make([][]uint64, len(s.segs))
+	err := s.eachSegment(ctx, func(i int, sv *segView) error {
+		counts[i] = make([]uint64, len(uniq))
+		for j, k := range uniq {
+			pl, err := sv.postings(k[0], k[1])
+			if err != nil {
+				return err
+			}
+			counts[i][j] = pl.Count()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range terms {
+		j := keys[[2]string{n.field, n.term}]
+		df := uint64(0)
+		for i := range s.segs {
+			df += counts[i][j]
+		}
+		n.idf = 1 + math.Log(float64(s.docs)/float64(df+1))
 	}
 	return nil
 }
@@ -280,43 +318,143 @@ func phrasePairs(n *node) []pairGroup {
 // bleve's DisjunctionMaxClauseCount does by default.
 const maxExpansion = 1024
 
-// expand returns the terms of a prefix or fuzzy node, fuzzy ones boosted
-// by 1/(edit distance+1) as bleve does.
-func (s *engineSnap) expand(n *node) ([]*node, error) {
-	var fd bindex.FieldDict
-	var err error
-	if n.prefix {
-		fd, err = s.reader.FieldDictPrefix(n.field, []byte(n.term))
-	} else {
-		fr, ok := s.reader.(bindex.IndexReaderFuzzy)
-		if !ok {
-			return nil, errEngine
-		}
-		fd, _, err = fr.FieldDictFuzzyAutomaton(n.field, n.term, n.fuzzy, "")
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer fd.Close()
-	var out []*node
-	for {
-		e, err := fd.Next()
+// levBuilders make the automata of fuzzy words, 1 and 2 letters off, as
+// bleve's (a transposition counts as one edit).
+var levBuilders = func() [3]*vlev.LevenshteinAutomatonBuilder {
+	var b [3]*vlev.LevenshteinAutomatonBuilder
+	for d := 1; d <= 2; d++ {
+		lb, err := vlev.NewLevenshteinAutomatonBuilder(uint8(d), true)
 		if err != nil {
-			return nil, mapErr(err)
+			panic(err)
 		}
-		if e == nil {
-			break
-		}
-		if len(out) >= maxExpansion {
-			return nil, fmt.Errorf("%w: %q matches more than %d words", ErrQuery, n.term, maxExpansion)
-		}
-		b := n.boost
-		if !n.prefix {
-			b /= float64(e.EditDistance) + 1
-		}
-		out = append(out, termNode(n.field, e.Term, b))
+		b[d] = lb
 	}
-	return out, nil
+	return b
+}()
+
+// expandAll replaces every prefix and fuzzy node of the trees by an nAny
+// of the index's terms it stands for, fuzzy ones boosted by 1/(edit
+// distance+1) as bleve does, in term order. A word's automaton is built
+// once, and the segments' dictionaries are read in parallel.
+func (s *engineSnap) expandAll(ctx context.Context, roots ...*node) error {
+	var exps []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.kind == nExpand {
+			exps = append(exps, n)
+			return
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+		for _, alts := range n.pos {
+			for _, a := range alts {
+				walk(a)
+			}
+		}
+	}
+	for _, r := range roots {
+		walk(r)
+	}
+	if len(exps) == 0 {
+		return nil
+	}
+	type automaton struct {
+		a          vellum.Automaton
+		start, end []byte
+	}
+	auts := make([]automaton, len(exps))
+	built := map[[2]string]vellum.Automaton{}
+	for i, n := range exps {
+		if n.prefix {
+			auts[i] = automaton{a: &vellum.AlwaysMatch{}, start: []byte(n.term), end: prefixEnd([]byte(n.term))}
+			continue
+		}
+		if n.fuzzy < 1 || n.fuzzy > 2 {
+			return fmt.Errorf("%w: fuzziness %d exceeds the max limit (2)", ErrQuery, n.fuzzy)
+		}
+		key := [2]string{n.term, strconv.Itoa(n.fuzzy)}
+		a, ok := built[key]
+		if !ok {
+			var err error
+			if a, err = levBuilders[n.fuzzy].BuildDfa(n.term, uint8(n.fuzzy)); err != nil {
+				return mapErr(err)
+			}
+			built[key] = a
+		}
+		auts[i] = automaton{a: a}
+	}
+	// found[segment][expansion]: the terms and their edit distances
+	type entry struct {
+		term string
+		dist int
+	}
+	found := make([][][]entry, len(s.segs))
+	err := s.eachSegment(ctx, func(i int, sv *segView) error {
+		found[i] = make([][]entry, len(exps))
+		for j, n := range exps {
+			d, err := sv.dict(n.field)
+			if err != nil {
+				return err
+			}
+			it := d.AutomatonIterator(auts[j].a, auts[j].start, auts[j].end)
+			for {
+				e, err := it.Next()
+				if err != nil {
+					return err
+				}
+				if e == nil {
+					break
+				}
+				if len(found[i][j]) >= maxExpansion {
+					return fmt.Errorf("%w: %q matches more than %d words", ErrQuery, n.term, maxExpansion)
+				}
+				found[i][j] = append(found[i][j], entry{e.Term, int(e.EditDistance)})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return mapErr(err)
+	}
+	for j, n := range exps {
+		dist := map[string]int{}
+		for i := range s.segs {
+			for _, e := range found[i][j] {
+				dist[e.term] = e.dist
+			}
+		}
+		if len(dist) > maxExpansion {
+			return fmt.Errorf("%w: %q matches more than %d words", ErrQuery, n.term, maxExpansion)
+		}
+		terms := slices.Sorted(maps.Keys(dist))
+		kids := make([]*node, 0, len(terms))
+		for _, t := range terms {
+			b := n.boost
+			if !n.prefix {
+				b /= float64(dist[t]) + 1
+			}
+			kids = append(kids, termNode(n.field, t, b))
+		}
+		*n = node{kind: nAny, kids: kids}
+	}
+	return nil
+}
+
+// prefixEnd is the first key after every key starting with prefix (nil:
+// none).
+func prefixEnd(prefix []byte) []byte {
+	end := slices.Clone(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
 }
 
 // hasScore reports whether n contributes to scores (filters do not).

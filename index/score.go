@@ -103,12 +103,12 @@ func (rv *repVal) atLocal(l uint32) float32 {
 // run evaluates p on every segment, in parallel: matching pages, and
 // scores unless order is by code. It returns one segEval per segment.
 func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval, error) {
+	var roots []*node
 	for _, list := range [][]*node{p.must, p.mustNot, p.should, {p.level}} {
-		for _, n := range list {
-			if err := s.resolve(n); err != nil {
-				return nil, err
-			}
-		}
+		roots = append(roots, list...)
+	}
+	if err := s.resolve(ctx, roots...); err != nil {
+		return nil, err
 	}
 	evals := make([]*segEval, len(s.segs))
 	for i, sv := range s.segs {
@@ -180,25 +180,48 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 
 // parallel runs fn on every segment, largest first, one goroutine per core.
 func (s *engineSnap) parallel(ctx context.Context, evals []*segEval, fn func(*segEval) error) error {
-	order := make([]*segEval, len(evals))
-	copy(order, evals)
-	sort.Slice(order, func(a, b int) bool { return order[a].n > order[b].n })
+	sizes := make([]uint64, len(evals))
+	for i, e := range evals {
+		sizes[i] = e.n
+	}
+	return largestFirst(ctx, sizes, func(i int) error { return fn(evals[i]) })
+}
+
+// eachSegment runs fn on every segment of s (i: its index in s.segs),
+// largest first, one goroutine per core.
+func (s *engineSnap) eachSegment(ctx context.Context, fn func(i int, sv *segView) error) error {
+	sizes := make([]uint64, len(s.segs))
+	for i, sv := range s.segs {
+		sizes[i] = sv.seg.Count()
+	}
+	return largestFirst(ctx, sizes, func(i int) error { return fn(i, s.segs[i]) })
+}
+
+// largestFirst runs fn(i) for every i of sizes, the largest sizes first,
+// on one goroutine per core; it returns the first error (ctx's when done
+// before the end).
+func largestFirst(ctx context.Context, sizes []uint64, fn func(i int) error) error {
+	order := make([]int, len(sizes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
 	workers := min(runtime.GOMAXPROCS(0), len(order))
-	next := make(chan *segEval, len(order))
-	for _, e := range order {
-		next <- e
+	next := make(chan int, len(order))
+	for _, i := range order {
+		next <- i
 	}
 	close(next)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for e := range next {
+			for i := range next {
 				if err := ctx.Err(); err != nil {
 					errs[w] = err
 					return
 				}
-				if err := fn(e); err != nil {
+				if err := fn(i); err != nil {
 					errs[w] = err
 					return
 				}
