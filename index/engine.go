@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
@@ -274,6 +275,7 @@ const maxPairGroup = 256
 // must hold: one of the pairs (fTextPairs terms), or one of the single
 // words (fText nodes) that are not pair words and so are in no pair.
 type pairGroup struct {
+	at      int // the second of the two positions
 	pairs   []string
 	singles [][2]int // position, alternative
 }
@@ -292,7 +294,7 @@ func phrasePairs(n *node) []pairGroup {
 	var groups []pairGroup
 	for i := 1; i < len(n.pos); i++ {
 		a, b := n.pos[i-1], n.pos[i]
-		var g pairGroup
+		g := pairGroup{at: i}
 		for p := i - 1; p <= i; p++ {
 			for j, x := range n.pos[p] {
 				if !pairWords[x.term] {
@@ -632,6 +634,17 @@ func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap,
 	if len(first) == 0 {
 		first, second = second[:1], second[1:]
 	}
+	if len(second) > 0 && pairCovers(n, first) {
+		// every candidate holds the first pass's two words side by side
+		// (their pair term): that pass would keep them all; one pass
+		all := make([]int, len(n.pos))
+		for i := range all {
+			all[i] = i
+		}
+		pairCovered.Add(1)
+		out, _, err := e.phraseStarts(n, posBM, all, cand, nil, false)
+		return out, err
+	}
 	pages, starts, err := e.phraseStarts(n, posBM, first, cand, nil, len(second) > 0)
 	if err != nil {
 		return nil, err
@@ -641,6 +654,26 @@ func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap,
 	}
 	out, _, err := e.phraseStarts(n, posBM, second, pages, starts, false)
 	return out, err
+}
+
+// pairCovered counts the phrases checked in one pass because pairCovers
+// (tests read it).
+var pairCovered atomic.Int64
+
+// pairCovers reports whether the positions ps of phrase n are two adjacent
+// ones of one word each whose pair term is the only way the pre-filter
+// (n.pairs) lets a page through: then every candidate holds them at their
+// distance somewhere.
+func pairCovers(n *node, ps []int) bool {
+	if len(ps) != 2 || ps[1] != ps[0]+1 || len(n.pos[ps[0]]) != 1 || len(n.pos[ps[1]]) != 1 {
+		return false
+	}
+	for _, g := range n.pairs {
+		if g.at == ps[1] {
+			return len(g.pairs) == 1 && len(g.singles) == 0
+		}
+	}
+	return false
 }
 
 // phraseOnReps matches a phrase on a field of the dossier or the document
@@ -711,7 +744,8 @@ var phraseTwoPass = true
 // order), only those starts are possible.
 func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, cand *roaring.Bitmap, starts [][]int64, keep bool) (*roaring.Bitmap, [][]int64, error) {
 	// one location iterator per alternative, over the candidates
-	// (each records the frequencies and norms it meets, for scoring)
+	// (each records the frequencies and norms it meets on the pages that
+	// pass, for scoring)
 	type altIt struct {
 		it  segment.PostingsIterator
 		cur segment.Posting
@@ -719,8 +753,12 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 		// or the term's position table
 		table *posTable
 		norms []float32
+		// on the current page: its frequency and norm (tf 0: absent)
+		tf   uint32
+		norm float32
 	}
 	its := make([][]*altIt, len(ps))
+	var met []*altIt // the alternatives on the current page
 	for k, i := range ps {
 		for j, a := range n.pos[i] {
 			rec := &phraseTF{}
@@ -754,12 +792,14 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 	ci := cand.Iterator()
 	for c := 0; ci.HasNext(); c++ {
 		d := uint64(ci.Next())
+		met = met[:0]
 		for k := range its {
 			sets[k] = sets[k][:0]
 			for _, ai := range its[k] {
 				if ai.table != nil {
 					if ps := ai.table.at(uint32(d)); len(ps) > 0 {
-						ai.rec.addTF(uint32(d), uint32(len(ps)), ai.norms[d])
+						ai.tf, ai.norm = uint32(len(ps)), ai.norms[d]
+						met = append(met, ai)
 						for _, p := range ps {
 							sets[k] = append(sets[k], uint64(p))
 						}
@@ -773,7 +813,8 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 					}
 				}
 				if ai.cur != nil && ai.cur.Number() == d {
-					ai.rec.add(uint32(d), ai.cur)
+					ai.tf, ai.norm = uint32(ai.cur.Frequency()), float32(ai.cur.Norm())
+					met = append(met, ai)
 					for _, l := range ai.cur.Locations() {
 						sets[k] = append(sets[k], l.Pos())
 					}
@@ -805,24 +846,24 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 			if keep {
 				outStarts = append(outStarts, kept)
 			}
+			for _, ai := range met {
+				ai.rec.addTF(uint32(d), ai.tf, ai.norm)
+			}
 		}
 	}
 	return out, outStarts, nil
 }
 
 // phraseTF is what phraseStarts met of one alternative of a phrase: its
-// frequency and norm on the candidate pages that hold it, ascending. The
-// phrase's matches are among those candidates, and its alternatives are
-// scored on its matches only (scoreCtx.eval), so scoring takes them from
-// here rather than walking their postings again (termScores).
+// frequency and norm on the candidate pages that hold it and passed the
+// check of its position, ascending. The phrase's matches are among those
+// pages, and its alternatives are scored on its matches only
+// (scoreCtx.eval), so scoring takes them from here rather than walking
+// their postings again (termScores).
 type phraseTF struct {
 	docs []uint32
 	tf   []uint32
 	norm []float32
-}
-
-func (r *phraseTF) add(d uint32, p segment.Posting) {
-	r.addTF(d, uint32(p.Frequency()), float32(p.Norm()))
 }
 
 func (r *phraseTF) addTF(d, tf uint32, norm float32) {

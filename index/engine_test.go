@@ -197,6 +197,7 @@ func TestPhraseTwoPassIsExact(t *testing.T) {
 	}
 	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, `"Sở Nội vụ"`, `"nguyen van"~`)
 	defer func() { phraseTwoPass = true }()
+	covered0 := pairCovered.Load()
 	for _, q := range qs {
 		phraseTwoPass = false
 		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
@@ -212,6 +213,9 @@ func TestPhraseTwoPassIsExact(t *testing.T) {
 	}
 	if retried < 5 {
 		t.Errorf("only %d queries found something through the fuzzy retry: the mixed positions are hardly tested", retried)
+	}
+	if pairCovered.Load() == covered0 {
+		t.Error("no phrase was checked in one pass because a pair term covers its first pass: that path is not tested")
 	}
 }
 
