@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -369,7 +368,11 @@ func (s *engineSnap) expandAll(ctx context.Context, roots ...*node) error {
 		start, end []byte
 	}
 	auts := make([]automaton, len(exps))
-	built := map[[2]string]vellum.Automaton{}
+	type word struct {
+		term  string
+		fuzzy int
+	}
+	built := map[word]vellum.Automaton{}
 	for i, n := range exps {
 		if n.prefix {
 			auts[i] = automaton{a: &vellum.AlwaysMatch{}, start: []byte(n.term), end: prefixEnd([]byte(n.term))}
@@ -378,7 +381,7 @@ func (s *engineSnap) expandAll(ctx context.Context, roots ...*node) error {
 		if n.fuzzy < 1 || n.fuzzy > 2 {
 			return fmt.Errorf("%w: fuzziness %d exceeds the max limit (2)", ErrQuery, n.fuzzy)
 		}
-		key := [2]string{n.term, strconv.Itoa(n.fuzzy)}
+		key := word{n.term, n.fuzzy}
 		a, ok := built[key]
 		if !ok {
 			var err error
@@ -753,7 +756,7 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 		// or the term's position table
 		table *posTable
 		norms []float32
-		// on the current page: its frequency and norm (tf 0: absent)
+		// on the current page, when it is in met: its frequency and norm
 		tf   uint32
 		norm float32
 	}
