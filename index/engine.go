@@ -213,6 +213,7 @@ func flatten(n *node, terms *[]*node) {
 			n.pos[i] = flat
 		}
 		n.pairs = phrasePairs(n)
+		n.altPairs = phraseAltPairs(n)
 	}
 }
 
@@ -313,6 +314,104 @@ func phrasePairs(n *node) []pairGroup {
 		}
 	}
 	return groups
+}
+
+// altPairs are what a page must hold for one alternative x of a phrase
+// position to stand there: for each neighbouring position whose
+// alternatives are all pair words (x being one too), one of the pair
+// terms of x with them ("y x" on the left, "x z" on the right).
+type altPairs [][]string
+
+// phraseAltPairs returns the pairs of each alternative of the page-text
+// phrase n's positions with several alternatives (nil when there are
+// none). The pre-filter (phrasePairs) lets a page through when it holds
+// one alternative of a fuzzy word next to its neighbour, or any of the
+// alternatives that are not pair words anywhere: a word of the expansion
+// that is common in the text ("nhung", "thuong" in nhuong~1) would then
+// have its positions read on every candidate page, though it stands next
+// to the neighbour on a few. Checking the positions (phraseStarts) reads
+// such an alternative on the pages that hold its pairs only: it cannot be
+// at its place in the phrase anywhere else. (A position with one
+// alternative gains nothing: its pairs are a group of the pre-filter.)
+func phraseAltPairs(n *node) [][]altPairs {
+	if n.field != fText || !useAltPairs {
+		return nil
+	}
+	allPairWords := func(i int) bool {
+		if i < 0 || i >= len(n.pos) || len(n.pos[i]) > maxPairGroup {
+			return false
+		}
+		for _, a := range n.pos[i] {
+			if !pairWords[a.term] {
+				return false
+			}
+		}
+		return true
+	}
+	var out [][]altPairs
+	for i, alts := range n.pos {
+		if len(alts) < 2 {
+			continue
+		}
+		left, right := allPairWords(i-1), allPairWords(i+1)
+		if !left && !right {
+			continue
+		}
+		for j, x := range alts {
+			if !pairWords[x.term] {
+				continue
+			}
+			var ap altPairs
+			if left {
+				var side []string
+				for _, y := range n.pos[i-1] {
+					side = append(side, y.term+" "+x.term)
+				}
+				ap = append(ap, side)
+			}
+			if right {
+				var side []string
+				for _, z := range n.pos[i+1] {
+					side = append(side, x.term+" "+z.term)
+				}
+				ap = append(ap, side)
+			}
+			if out == nil {
+				out = make([][]altPairs, len(n.pos))
+			}
+			if out[i] == nil {
+				out[i] = make([]altPairs, len(alts))
+			}
+			out[i][j] = ap
+		}
+	}
+	return out
+}
+
+// useAltPairs enables phraseAltPairs (tests compare searches without).
+var useAltPairs = true
+
+// pages returns the pages of the segment that hold ap: one pair of each
+// side.
+func (ap altPairs) pages(sv *segView) (*roaring.Bitmap, error) {
+	var out *roaring.Bitmap
+	for _, side := range ap {
+		ors := make([]*roaring.Bitmap, 0, len(side))
+		for _, pair := range side {
+			pl, err := sv.postings(fTextPairs, pair)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, postingsBitmap(pl))
+		}
+		bm := roaring.FastOr(ors...)
+		if out == nil {
+			out = bm
+		} else {
+			out.And(bm)
+		}
+	}
+	return out, nil
 }
 
 // maxExpansion bounds the terms a prefix or fuzzy word expands to, as
@@ -762,6 +861,15 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 	}
 	its := make([][]*altIt, len(ps))
 	var met []*altIt // the alternatives on the current page
+	// the alternatives read on the pages of their pairs only (altPairs),
+	// and the candidates holding them elsewhere, where their frequencies
+	// are read (for scoring) once the pages that pass are known
+	type unread struct {
+		a     *node
+		rec   *phraseTF
+		pages *roaring.Bitmap
+	}
+	var unreads []unread
 	for k, i := range ps {
 		for j, a := range n.pos[i] {
 			rec := &phraseTF{}
@@ -779,7 +887,21 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 			}
 			it := pl.Iterator(true, true, true, nil)
 			if o, ok := it.(segment.OptimizablePostingsIterator); ok && o.ActualBitmap() != nil {
-				o.ReplaceActual(roaring.And(o.ActualBitmap(), cand))
+				within := cand
+				if i < len(n.altPairs) && n.altPairs[i] != nil && n.altPairs[i][j] != nil {
+					pp, err := n.altPairs[i][j].pages(e.sv)
+					if err != nil {
+						return nil, nil, err
+					}
+					within = roaring.And(cand, pp)
+					elsewhere := roaring.And(cand, posBM[i][j])
+					elsewhere.AndNot(pp)
+					if !elsewhere.IsEmpty() {
+						altPairSkipped.Add(int64(elsewhere.GetCardinality()))
+						unreads = append(unreads, unread{a, rec, elsewhere})
+					}
+				}
+				o.ReplaceActual(roaring.And(o.ActualBitmap(), within))
 			}
 			ai := &altIt{it: it, rec: rec}
 			if ai.cur, err = it.Next(); err != nil {
@@ -854,7 +976,65 @@ func (e *segEval) phraseStarts(n *node, posBM [][]*roaring.Bitmap, ps []int, can
 			}
 		}
 	}
+	for _, u := range unreads {
+		u.pages.And(out)
+		if u.pages.IsEmpty() {
+			continue
+		}
+		if err := e.readTF(u.a, u.rec, u.pages); err != nil {
+			return nil, nil, err
+		}
+	}
 	return out, outStarts, nil
+}
+
+// altPairSkipped counts the candidate pages where an alternative's
+// positions were not read because it lacks its pairs there, and
+// altPairFilled those of them that passed, where readTF read its
+// frequency (tests read them).
+var altPairSkipped, altPairFilled atomic.Int64
+
+// readTF adds to rec a's frequencies and norms on pages (none of which rec
+// holds), keeping rec in page order.
+func (e *segEval) readTF(a *node, rec *phraseTF, pages *roaring.Bitmap) error {
+	pl, err := e.sv.postings(a.field, a.term)
+	if err != nil {
+		return err
+	}
+	it := pl.Iterator(true, true, false, nil)
+	if o, ok := it.(segment.OptimizablePostingsIterator); ok && o.ActualBitmap() != nil {
+		o.ReplaceActual(roaring.And(o.ActualBitmap(), pages))
+	}
+	var add phraseTF
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			break
+		}
+		if d := uint32(p.Number()); pages.Contains(d) {
+			add.addTF(d, uint32(p.Frequency()), float32(p.Norm()))
+		}
+	}
+	if len(add.docs) == 0 {
+		return nil
+	}
+	altPairFilled.Add(int64(len(add.docs)))
+	old := *rec
+	*rec = phraseTF{}
+	i, j := 0, 0
+	for i < len(old.docs) || j < len(add.docs) {
+		if j == len(add.docs) || (i < len(old.docs) && old.docs[i] < add.docs[j]) {
+			rec.addTF(old.docs[i], old.tf[i], old.norm[i])
+			i++
+		} else {
+			rec.addTF(add.docs[j], add.tf[j], add.norm[j])
+			j++
+		}
+	}
+	return nil
 }
 
 // phraseTF is what phraseStarts met of one alternative of a phrase: its

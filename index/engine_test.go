@@ -165,37 +165,8 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 // phrase retries mixing exact and fuzzy positions, fuzzy phrases, exact
 // phrases, on a corpus of several segments.
 func TestPhraseTwoPassIsExact(t *testing.T) {
-	ix := openTestIndex(t, t.TempDir())
-	ctx := context.Background()
-	w := ix.NewIndexer()
-	var people []corpus.Person
-	for i := range 60 {
-		people = append(people, corpus.Subject(i).Person)
-		if err := w.Add(ctx, corpus.Dossier(i)); err != nil {
-			t.Fatal(err)
-		}
-		if i%20 == 0 {
-			if err := w.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var qs []string
+	ix, qs := phraseTestIndex(t)
 	retried := 0
-	for i, p := range people[:15] {
-		other := people[(i+7)%len(people)]
-		qs = append(qs,
-			strconv.Quote(p.Name()),
-			strconv.Quote(p.Family+" "+p.Middle+" "+other.Given), // someone else's given name: a retry
-			strconv.Quote(other.Family+" "+p.Middle+" "+p.Given),
-			strconv.Quote(FoldString(p.Name()))+"~",
-			strconv.Quote(p.Family+" "+p.Middle+" "+p.Given[:len(p.Given)-1]+"x"),
-		)
-	}
-	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, `"Sở Nội vụ"`, `"nguyen van"~`)
 	defer func() { phraseTwoPass = true }()
 	covered0 := pairCovered.Load()
 	for _, q := range qs {
@@ -217,6 +188,70 @@ func TestPhraseTwoPassIsExact(t *testing.T) {
 	if pairCovered.Load() == covered0 {
 		t.Error("no phrase was checked in one pass because a pair term covers its first pass: that path is not tested")
 	}
+}
+
+// TestPhraseAltPairsIsExact compares phrase searches reading a fuzzy
+// word's alternatives on the pages of their pairs only (phraseAltPairs)
+// with searches reading them on every candidate: same dossiers, pages,
+// scores and hits.
+func TestPhraseAltPairsIsExact(t *testing.T) {
+	ix, qs := phraseTestIndex(t)
+	defer func() { useAltPairs = true }()
+	skipped0, filled0 := altPairSkipped.Load(), altPairFilled.Load()
+	for _, q := range qs {
+		useAltPairs = false
+		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		useAltPairs = true
+		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		want.Took, got.Took = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: with the pairs of alternatives %d dossiers %d pages, without %d dossiers %d pages", q, got.Total, got.TotalPages, want.Total, want.TotalPages)
+		}
+	}
+	if altPairSkipped.Load() == skipped0 {
+		t.Error("no alternative was left unread on a page for lack of its pairs: the filter is not tested")
+	}
+	if altPairFilled.Load() == filled0 {
+		t.Error("no matching page had the frequency of an alternative read apart (readTF): scoring with the filter is not tested")
+	}
+}
+
+// phraseTestIndex indexes 60 generated dossiers in three segments and
+// returns phrase queries on their subjects' names: exact, someone else's
+// given name (a fuzzy retry), another family name, a whole phrase fuzzy,
+// a misspelled given name; and common phrases of the page text.
+func phraseTestIndex(t *testing.T) (*Index, []string) {
+	ix := openTestIndex(t, t.TempDir())
+	ctx := context.Background()
+	w := ix.NewIndexer()
+	var people []corpus.Person
+	for i := range 60 {
+		people = append(people, corpus.Subject(i).Person)
+		if err := w.Add(ctx, corpus.Dossier(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%20 == 0 {
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for i, p := range people[:15] {
+		other := people[(i+7)%len(people)]
+		qs = append(qs,
+			strconv.Quote(p.Name()),
+			strconv.Quote(p.Family+" "+p.Middle+" "+other.Given), // someone else's given name: a retry
+			strconv.Quote(other.Family+" "+p.Middle+" "+p.Given),
+			strconv.Quote(FoldString(p.Name()))+"~",
+			strconv.Quote(p.Family+" "+p.Middle+" "+p.Given[:len(p.Given)-1]+"x"),
+		)
+	}
+	qs = append(qs, `"tiêu chuẩn chính trị"`, `"hoàn thành tốt nhiệm vụ"`, `"Sở Nội vụ"`, `"nguyen van"~`)
+	return ix, qs
 }
 
 // TestPruningIsExact compares searches with the bounds-based pruning of

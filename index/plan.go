@@ -50,6 +50,9 @@ type node struct {
 	// nPhrase
 	pos   [][]*node   // per position, alternatives (nTerm or nExpand)
 	pairs []pairGroup // phrase pre-filter: every match is in each group (set when resolved)
+	// per position, per alternative: the pairs a page must hold for the
+	// alternative to stand there (set when resolved; nil: none)
+	altPairs [][]altPairs
 
 	// nExpand
 	prefix bool
