@@ -299,7 +299,7 @@ func BenchmarkSearch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("warm: %d segments, %d common words, %d name syllables in %s", ws.Segments, ws.Words, ws.Names, ws.Took.Round(time.Millisecond))
+	b.Logf("warm: %d segments, %d common words, %d name syllables, %d MB preloaded in %s", ws.Segments, ws.Words, ws.Names, ws.Preload>>20, ws.Took.Round(time.Millisecond))
 	// and the garbage of warming collected, as the runtime does within two
 	// minutes in an idle server
 	runtime.GC()

@@ -84,8 +84,8 @@ func (ix *Index) Follow(ctx context.Context, arch *archive.Archive, interval tim
 		// first searches would compute
 		if ws, err := ix.Warm(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) {
 			ix.log.Warn("index warm", logKeyErr, err)
-		} else if ws.Segments > 0 {
-			ix.log.Debug("index warm", "segments", ws.Segments, "words", ws.Words, "names", ws.Names, "took", ws.Took)
+		} else if ws.Segments > 0 || ws.Preload > 0 {
+			ix.log.Debug("index warm", "segments", ws.Segments, "words", ws.Words, "names", ws.Names, "preload_bytes", ws.Preload, "took", ws.Took)
 		}
 		select {
 		case <-ctx.Done():

@@ -91,6 +91,7 @@ type segCache struct {
 
 	pos     atomic.Pointer[posTables] // set by Warm
 	warmed  atomic.Bool               // Warm has been through it
+	preload atomic.Bool               // Warm preloaded its file (preloader)
 	warmCut atomic.Bool               // and left name syllables out (repBudget)
 }
 

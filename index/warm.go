@@ -26,12 +26,25 @@ import (
 // commonest name syllables (postable.go), which searches read only once
 // Warm made them. Segments already warmed are skipped, so calling it again
 // after each merge costs only the new segments.
+//
+// Warm also preloads the segments' files (zap's Segment.Preload): read
+// into the page cache and mapped whole, as Lucene's MMapDirectory and
+// Elasticsearch's index.store.preload do, so a search never waits for a
+// page of the index the first time it touches it. That wait was most of
+// what made the first run of a query slower than the next at 1,000,000
+// pages: a page fault per new page of the files it read, and a disk read
+// where the kernel had dropped the pages while no process mapped the
+// files (this machine's DAMON pages out file pages unmapped and idle for
+// a minute). An index is preloaded only while it takes at most
+// preloadShare of the machine's memory; a larger one is left to the
+// kernel, page by page.
 
 // WarmStats is what one Warm did.
 type WarmStats struct {
 	Segments int           // segments warmed (those warmed before are not counted)
 	Words    int           // common page words whose impacts were computed
 	Names    int           // name syllables whose representative values were read
+	Preload  int64         // bytes of segment files preloaded (see preloadShare)
 	Took     time.Duration // wall time
 }
 
@@ -48,13 +61,21 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 	}
 	defer done()
 	var todo []*segEval
+	pre := preloadable(snap.segs)
 	for _, sv := range snap.segs {
-		if sv.seg.Count() >= weakMinSegment && !sv.cache.warmed.Load() {
+		if (sv.seg.Count() >= weakMinSegment && !sv.cache.warmed.Load()) || pre[sv] != nil {
 			todo = append(todo, &segEval{sv: sv, n: sv.seg.Count(), codes: snap.caches.codes})
 		}
 	}
-	var segs, words, names atomic.Int64
+	var segs, words, names, preloaded atomic.Int64
 	err = snap.parallel(ctx, todo, func(e *segEval) error {
+		if p := pre[e.sv]; p != nil {
+			preloaded.Add(p.Preload())
+			e.sv.cache.preload.Store(true)
+		}
+		if e.sv.seg.Count() < weakMinSegment || e.sv.cache.warmed.Load() {
+			return nil
+		}
 		w, nm, err := e.sv.warm(ctx, e.codes)
 		if err != nil {
 			return err
@@ -65,6 +86,7 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 		return nil
 	})
 	st.Segments, st.Words, st.Names = int(segs.Load()), int(words.Load()), int(names.Load())
+	st.Preload = preloaded.Load()
 	st.Took = time.Since(start)
 	if err != nil {
 		return st, fmt.Errorf("warm: %w", mapErr(err))
@@ -170,4 +192,35 @@ func eachTerm(seg segment.Segment, field string, fn func(term string, count uint
 	return visitTerms(seg, field, nil, nil, func(term []byte, bm *roaring.Bitmap) {
 		fn(string(term), bm.GetCardinality())
 	})
+}
+
+// preloadShare is the share of the machine's memory an index's files may
+// take to be preloaded.
+const preloadShare = 0.5
+
+// preloader is a segment whose file Warm can preload (zap's Segment).
+type preloader interface {
+	Preload() int64
+	MappedSize() int64
+}
+
+// preloadable returns the segments of segs to preload now: those not yet
+// preloaded, when all of segs' files fit in preloadShare of the memory.
+func preloadable(segs []*segView) map[*segView]preloader {
+	var total int64
+	out := map[*segView]preloader{}
+	for _, sv := range segs {
+		p, ok := sv.seg.(preloader)
+		if !ok {
+			continue
+		}
+		total += p.MappedSize()
+		if !sv.cache.preload.Load() {
+			out[sv] = p
+		}
+	}
+	if mem := physicalMemory(); mem == 0 || float64(total) > preloadShare*float64(mem) {
+		return nil
+	}
+	return out
 }

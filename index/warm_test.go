@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"io/fs"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -50,6 +52,22 @@ func TestWarm(t *testing.T) {
 	}
 	if again.Segments != 0 {
 		t.Errorf("a second Warm warmed %d segments again", again.Segments)
+	}
+	// the segment files were preloaded, once, and they are what was
+	var files int64
+	filepath.WalkDir(ix.Path(), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".zap") {
+			if info, err := d.Info(); err == nil {
+				files += info.Size()
+			}
+		}
+		return nil
+	})
+	if st.Preload == 0 || st.Preload > files {
+		t.Errorf("Warm preloaded %d bytes; the segment files hold %d", st.Preload, files)
+	}
+	if again.Preload != 0 {
+		t.Errorf("a second Warm preloaded %d bytes again", again.Preload)
 	}
 	// what the caches hold, per warmed segment
 	held := func(cut bool) (impacts, reps int) {

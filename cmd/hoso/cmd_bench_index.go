@@ -100,7 +100,7 @@ func (b *bench) searchRow(ctx context.Context, ix *index.Index, size, dossiers i
 	if err != nil {
 		return err
 	}
-	b.step("searching %d pages: %d clients x %d queries (warmed first: %d segments in %s)", size, b.o.Clients, b.o.Queries, ws.Segments, ws.Took.Round(time.Millisecond))
+	b.step("searching %d pages: %d clients x %d queries (warmed first: %d segments, %d MB preloaded, in %s)", size, b.o.Clients, b.o.Queries, ws.Segments, ws.Preload>>20, ws.Took.Round(time.Millisecond))
 	var mu sync.Mutex
 	perKind := map[string]*loadgen.Recorder{}
 	for _, k := range corpus.Kinds {
