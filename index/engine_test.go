@@ -166,18 +166,10 @@ func TestEngineMatchesBleveCorpus(t *testing.T) {
 // phrases, on a corpus of several segments.
 func TestPhraseTwoPassIsExact(t *testing.T) {
 	ix, qs := phraseTestIndex(t)
-	retried := 0
 	defer func() { phraseTwoPass = true }()
 	covered0 := pairCovered.Load()
-	for _, q := range qs {
-		phraseTwoPass = false
-		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
-		phraseTwoPass = true
-		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
-		want.Took, got.Took = 0, 0
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: two passes %d dossiers %d pages, one pass %d dossiers %d pages", q, got.Total, got.TotalPages, want.Total, want.TotalPages)
-		}
+	retried := 0
+	for _, got := range searchBothWays(t, ix, qs, "two passes", "one pass", func(on bool) { phraseTwoPass = on }) {
 		if got.Fuzzy && got.Total > 0 {
 			retried++
 		}
@@ -198,22 +190,33 @@ func TestPhraseAltPairsIsExact(t *testing.T) {
 	ix, qs := phraseTestIndex(t)
 	defer func() { useAltPairs = true }()
 	skipped0, filled0 := altPairSkipped.Load(), altPairFilled.Load()
-	for _, q := range qs {
-		useAltPairs = false
-		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
-		useAltPairs = true
-		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
-		want.Took, got.Took = 0, 0
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: with the pairs of alternatives %d dossiers %d pages, without %d dossiers %d pages", q, got.Total, got.TotalPages, want.Total, want.TotalPages)
-		}
-	}
+	searchBothWays(t, ix, qs, "with the pairs of alternatives", "without", func(on bool) { useAltPairs = on })
 	if altPairSkipped.Load() == skipped0 {
 		t.Error("no alternative was left unread on a page for lack of its pairs: the filter is not tested")
 	}
 	if altPairFilled.Load() == filled0 {
 		t.Error("no matching page had the frequency of an alternative read apart (readTF): scoring with the filter is not tested")
 	}
+}
+
+// searchBothWays runs each query with set(false) and then set(true),
+// reports every response that differs (on, off: what each way is called)
+// and returns the responses with set(true).
+func searchBothWays(t *testing.T, ix *Index, qs []string, on, off string, set func(bool)) []*Response {
+	t.Helper()
+	var out []*Response
+	for _, q := range qs {
+		set(false)
+		want := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		set(true)
+		got := doSearch(t, ix, Request{Query: q, Clearance: domain.Secret, HitsPerDossier: 3})
+		want.Took, got.Took = 0, 0
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %s %d dossiers %d pages, %s %d dossiers %d pages", q, on, got.Total, got.TotalPages, off, want.Total, want.TotalPages)
+		}
+		out = append(out, got)
+	}
+	return out
 }
 
 // phraseTestIndex indexes 60 generated dossiers in three segments and
