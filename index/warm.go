@@ -30,12 +30,11 @@ import (
 // Warm also preloads the segments' files (zap's Segment.Preload): read
 // into the page cache and mapped whole, as Lucene's MMapDirectory and
 // Elasticsearch's index.store.preload do, so a search never waits for a
-// page of the index the first time it touches it. That wait was most of
-// what made the first run of a query slower than the next at 1,000,000
-// pages: a page fault per new page of the files it read, and a disk read
-// where the kernel had dropped the pages while no process mapped the
-// files (this machine's DAMON pages out file pages unmapped and idle for
-// a minute). An index is preloaded only while it takes at most
+// page of the index the first time it touches it: a page fault per new
+// page of the files, and a disk read where the kernel had dropped the
+// pages while no process mapped the files (this machine's DAMON pages out
+// file pages unmapped and idle for a minute: the first benchmark after a
+// pause had a name p95 of 231 ms rather than 42-46). An index is preloaded only while it takes at most
 // preloadShare of the machine's memory; a larger one is left to the
 // kernel, page by page.
 
@@ -63,7 +62,7 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 	var todo []*segEval
 	pre := preloadable(snap.segs)
 	for _, sv := range snap.segs {
-		if (sv.seg.Count() >= weakMinSegment && !sv.cache.warmed.Load()) || pre[sv] != nil {
+		if toWarm(sv) || pre[sv] != nil {
 			todo = append(todo, &segEval{sv: sv, n: sv.seg.Count(), codes: snap.caches.codes})
 		}
 	}
@@ -73,7 +72,7 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 			preloaded.Add(p.Preload())
 			e.sv.cache.preload.Store(true)
 		}
-		if e.sv.seg.Count() < weakMinSegment || e.sv.cache.warmed.Load() {
+		if !toWarm(e.sv) {
 			return nil
 		}
 		w, nm, err := e.sv.warm(ctx, e.codes)
@@ -92,6 +91,12 @@ func (ix *Index) Warm(ctx context.Context) (WarmStats, error) {
 		return st, fmt.Errorf("warm: %w", mapErr(err))
 	}
 	return st, nil
+}
+
+// toWarm reports whether Warm computes ahead for sv: a segment large
+// enough to be pruned, not warmed yet.
+func toWarm(sv *segView) bool {
+	return sv.seg.Count() >= weakMinSegment && !sv.cache.warmed.Load()
 }
 
 // warm warms one segment; it returns the number of common words and of
