@@ -204,6 +204,14 @@ func indexCorpus(t testing.TB, ix *Index, n, every int) []string {
 	return names
 }
 
+// stopMerging stops scorch's background merging of segments in the
+// indexes the test opens, so that their segments stay as indexed.
+func stopMerging(t testing.TB) {
+	// no segment is small enough to be merged
+	testScorchConfig = map[string]interface{}{"scorchMergePlanOptions": map[string]interface{}{"MaxSegmentSize": 1}}
+	t.Cleanup(func() { testScorchConfig = nil })
+}
+
 // dropCaches forgets the search engine's per-segment caches of ix, so that
 // the next search builds them again (with the settings of the moment).
 func dropCaches(ix *Index) {

@@ -56,6 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -294,8 +295,20 @@ func (ix *Index) markBroken(cause error) {
 
 // openBleve opens a bleve index; batches wait until they are persisted.
 func openBleve(dir string, cfg Config) (bleve.Index, error) {
-	return bleve.OpenUsing(dir, map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": false})
+	return bleve.OpenUsing(dir, scorchConfig(cfg, false))
 }
+
+// scorchConfig is the runtime configuration of a bleve index (see
+// createSub for unsafe).
+func scorchConfig(cfg Config, unsafe bool) map[string]interface{} {
+	m := map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": unsafe}
+	maps.Copy(m, testScorchConfig)
+	return m
+}
+
+// testScorchConfig is added to every index's configuration: tests set it
+// (to stop scorch's background merging, for one).
+var testScorchConfig map[string]interface{}
 
 // dropSub closes bi (if any), the index of a build that failed, and
 // removes its subfolder sub: the current index stays as it was.
@@ -316,8 +329,7 @@ func createSub(root string, cfg Config, unsafe bool) (string, bleve.Index, error
 		return "", nil, err
 	}
 	sub := "idx-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	bi, err := bleve.NewUsing(filepath.Join(root, sub), m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore,
-		map[string]interface{}{"bolt_timeout": cfg.LockTimeout.String(), "unsafe_batch": unsafe})
+	bi, err := bleve.NewUsing(filepath.Join(root, sub), m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, scorchConfig(cfg, unsafe))
 	if err != nil {
 		return "", nil, mapErr(err)
 	}
