@@ -125,19 +125,28 @@ func Fold(b []byte) ([]byte, bool) {
 	if isASCII(b) {
 		return b, false
 	}
-	out := make([]byte, 0, len(b))
+	out, changed := appendFold(make([]byte, 0, len(b)), b)
+	if !changed {
+		return b, false
+	}
+	return out, true
+}
+
+// appendFold appends Fold(b) to dst (b itself when nothing changes), and
+// whether anything changed.
+func appendFold(dst, b []byte) ([]byte, bool) {
 	changed := false
 	latinBase := false
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
 		i += n
 		if r < utf8.RuneSelf {
-			out = append(out, byte(r))
+			dst = append(dst, byte(r))
 			latinBase = true
 			continue
 		}
 		if rep, ok := foldRune(r); ok {
-			out = append(out, rep...)
+			dst = append(dst, rep...)
 			changed, latinBase = true, true
 			continue
 		}
@@ -146,12 +155,9 @@ func Fold(b []byte) ([]byte, bool) {
 			continue
 		}
 		latinBase = unicode.Is(unicode.Latin, r)
-		out = utf8.AppendRune(out, r)
+		dst = utf8.AppendRune(dst, r)
 	}
-	if !changed {
-		return b, false
-	}
-	return out, true
+	return dst, changed
 }
 
 // FoldString is Fold for strings.
@@ -292,22 +298,38 @@ func foldTerm(term []byte) (folded, orig []byte) {
 	if isASCII(term) {
 		return term, nil
 	}
+	folded, orig, _ = foldTermInto(make([]byte, 0, len(term)), term)
+	return folded, orig
+}
+
+// foldTermInto is foldTerm writing the folded term into buf's array (from
+// its start), and returning that array for the next term.
+func foldTermInto(buf, term []byte) (folded, orig, spare []byte) {
+	if isASCII(term) {
+		return term, nil, buf
+	}
 	if !norm.NFC.IsNormal(term) {
 		term = norm.NFC.Bytes(term)
 	}
-	if f, changed := Fold(term); changed {
-		return f, term
+	out, changed := appendFold(buf[:0], term)
+	if !changed {
+		return term, nil, out
 	}
-	return term, nil
+	return out, term, out
 }
 
 // foldedTokens calls fn with each folded term of text and its location, as
-// analyzeText indexes them in fText.
+// analyzeText indexes them in fText. The term's bytes are fn's only until
+// it returns.
 func foldedTokens(text string, fn func(term []byte, pos uint64, start, end int)) {
-	for _, tok := range textLower.Filter(tokenize([]byte(text))) {
-		term, _ := foldTerm(tok.Term)
-		fn(term, uint64(tok.Position), tok.Start, tok.End)
-	}
+	buf := []byte(text) // lower-casing overwrites it
+	one := analysis.TokenStream{{}}
+	var spare []byte
+	eachToken(buf, func(term []byte, start, end, pos int) {
+		one[0].Term = term
+		term, _, spare = foldTermInto(spare, textLower.Filter(one)[0].Term)
+		fn(term, uint64(pos), start, end)
+	})
 }
 
 // tokenFreqs counts terms, with their locations when locs is not nil, in

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,4 +129,35 @@ func TestFoldFilterConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestFoldedTokensMatchIndexing: foldedTokens (which locates the matched
+// words of the shown pages) gives the folded terms, positions and offsets
+// analyzeText indexes in fText, on the fast path and off it (other
+// scripts, decomposed marks, letters whose lower case is wider, the final
+// sigma).
+func TestFoldedTokensMatchIndexing(t *testing.T) {
+	for _, text := range []string{
+		"Nguyễn Văn THÀNH, Đà Nẵng 1975", "NGUYỄN VĂN ĐỨC đặng", norm.NFD.String("Trần Thị Bích Ngọc, Quảng Ngãi"),
+		"Петров ΟΔΟΣ Σίσυφος", "Ⱥa ȺȾ ⱥ", "İstanbul ǅemal", "a.b 1,000 x_y don't", "東京 và Hà Nội", "",
+	} {
+		type loc struct {
+			term            string
+			pos, start, end int
+		}
+		var want []loc
+		for term, tf := range analyzeText([]byte(text)).folded {
+			for _, l := range tf.Locations {
+				want = append(want, loc{term, l.Position, l.Start, l.End})
+			}
+		}
+		slices.SortFunc(want, func(a, b loc) int { return a.pos - b.pos })
+		var got []loc
+		foldedTokens(text, func(term []byte, pos uint64, start, end int) {
+			got = append(got, loc{string(term), int(pos), start, end})
+		})
+		if !slices.Equal(got, want) {
+			t.Errorf("%q:\n foldedTokens %v\n analyzeText  %v", text, got, want)
+		}
+	}
 }

@@ -47,7 +47,40 @@ const (
 	cUnsupported        // anything else: use the tokenizer
 )
 
+// latinClass is the class of r.
 func latinClass(r rune) int {
+	switch {
+	case r < utf8.RuneSelf:
+		return int(asciiClass[r])
+	case r < latinLow:
+		return int(latinClasses[r-0x80])
+	case 0x1e00 <= r && r <= 0x1eff:
+		return int(latinExtClasses[r-0x1e00])
+	}
+	return cUnsupported
+}
+
+// latinLow bounds the runes of latinClasses.
+const latinLow = 0x370
+
+// The classes of the runes below latinLow and of Latin Extended
+// Additional, by latinClassSlow, in tables: the tokenizer looks up every
+// rune of every page.
+var asciiClass, latinClasses, latinExtClasses = func() (ascii [utf8.RuneSelf]uint8, low [latinLow - utf8.RuneSelf]uint8, ext [0x100]uint8) {
+	for r := range rune(utf8.RuneSelf) {
+		ascii[r] = uint8(latinClassSlow(r))
+	}
+	for r := rune(utf8.RuneSelf); r < latinLow; r++ {
+		low[r-utf8.RuneSelf] = uint8(latinClassSlow(r))
+	}
+	for r := rune(0x1e00); r <= 0x1eff; r++ {
+		ext[r-0x1e00] = uint8(latinClassSlow(r))
+	}
+	return
+}()
+
+// latinClassSlow is the class of r, by the rules above.
+func latinClassSlow(r rune) int {
 	if r < utf8.RuneSelf {
 		switch {
 		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
@@ -79,86 +112,117 @@ func latinClass(r rune) int {
 // latinTokens is the fast path of tokenize; ok is false when buf has a
 // rune it does not handle.
 func latinTokens(buf []byte) (analysis.TokenStream, bool) {
-	// classes of the runes, and where each starts
-	type ch struct {
-		at    int32 // page texts are far below 2 GiB; len(buf) is checked
-		class uint8
-	}
-	if len(buf) > math.MaxInt32 {
+	spans, ok := latinSpans(buf, make([]int32, 0, len(buf)/2))
+	if !ok {
 		return nil, false
 	}
-	chars := make([]ch, 0, len(buf))
-	for i := 0; i < len(buf); {
-		r, n := rune(buf[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRune(buf[i:])
-		}
-		c := latinClass(r)
-		switch {
-		case c == cUnsupported:
-			return nil, false
-		case c == cMark:
-			// WB4: it extends the character before; handled here only
-			// after a letter, digit or another such mark
-			if len(chars) == 0 {
-				return nil, false
-			}
-			switch chars[len(chars)-1].class {
-			case cLetter, cDigit:
-			default:
-				return nil, false
-			}
-			i += n
-			continue // the mark belongs to the previous character
-		}
-		chars = append(chars, ch{int32(i), uint8(c)})
-		i += n
-	}
-	word := func(c int) bool { return c == cLetter || c == cDigit || c == cUnderscore }
-	joins := func(k int) bool { // whether chars[k] (a middle character) joins its neighbours
-		if k == 0 || k+1 >= len(chars) {
-			return false
-		}
-		p, m, nx := int(chars[k-1].class), int(chars[k].class), int(chars[k+1].class)
-		switch {
-		case p == cLetter && nx == cLetter:
-			return m == cMidLetter || m == cMidNumLet
-		case p == cDigit && nx == cDigit:
-			return m == cMidNum || m == cMidNumLet
-		}
-		return false
-	}
-	var toks []analysis.Token
-	pos := 1
-	for k := 0; k < len(chars); {
-		if !word(int(chars[k].class)) {
-			k++
-			continue
-		}
-		start := k
-		for k < len(chars) {
-			c := int(chars[k].class)
-			if word(c) {
-				k++
-				continue
-			}
-			if (c == cMidLetter || c == cMidNumLet || c == cMidNum) && joins(k) {
-				k++
-				continue
-			}
-			break
-		}
-		end := len(buf)
-		if k < len(chars) {
-			end = int(chars[k].at)
-		}
-		from := int(chars[start].at)
-		toks = append(toks, analysis.Token{Term: buf[from:end:end], Start: from, End: end, Position: pos})
-		pos++
-	}
+	toks := make([]analysis.Token, len(spans)/2)
 	out := make(analysis.TokenStream, len(toks))
 	for i := range toks {
+		from, end := int(spans[2*i]), int(spans[2*i+1])
+		toks[i] = analysis.Token{Term: buf[from:end:end], Start: from, End: end, Position: i + 1}
 		out[i] = &toks[i]
 	}
 	return out, true
+}
+
+// eachToken calls fn with the tokens tokenize returns for buf, in order
+// (the term is buf's bytes), without making the token stream when buf
+// takes the fast path: locating the matched words of a page's text
+// analyzes it again at every search.
+func eachToken(buf []byte, fn func(term []byte, start, end, pos int)) {
+	if spans, ok := latinSpans(buf, make([]int32, 0, len(buf)/2)); ok {
+		for i := 0; i < len(spans); i += 2 {
+			from, end := int(spans[i]), int(spans[i+1])
+			fn(buf[from:end:end], from, end, i/2+1)
+		}
+		return
+	}
+	for _, tok := range textTokenizer.Tokenize(buf) {
+		fn(tok.Term, tok.Start, tok.End, tok.Position)
+	}
+}
+
+// latinSpans appends to spans the byte range (from, end) of each token of
+// buf by the rules of the fast path, in order, in one pass over its runes.
+// ok is false when buf has a rune the fast path does not handle (spans
+// then holds some tokens: discard them).
+func latinSpans(buf []byte, spans []int32) (_ []int32, ok bool) {
+	if len(buf) > math.MaxInt32 {
+		return spans, false
+	}
+	const none = -1
+	last := cOther           // the class of the last character (marks belong to it)
+	from, end := none, 0     // the token being read, when from is not none
+	prev := cOther           // the class of its last character
+	mid, midClass := none, 0 // a middle character after it, which joins it to the next character or ends it
+	for i := 0; i < len(buf); {
+		c, n := 0, 1
+		if b := buf[i]; b < utf8.RuneSelf {
+			c = int(asciiClass[b])
+		} else {
+			var r rune
+			r, n = utf8.DecodeRune(buf[i:])
+			c = latinClass(r)
+		}
+		switch c {
+		case cUnsupported:
+			return spans, false
+		case cMark:
+			// WB4: it extends a letter or digit (and its marks); handled
+			// here only there
+			if last != cLetter && last != cDigit {
+				return spans, false
+			}
+			if from != none {
+				end = i + n
+			}
+			i += n
+			continue
+		}
+		last = c
+		if mid != none {
+			if joinsWord(prev, midClass, c) {
+				mid, prev, end = none, c, i+n
+				i += n
+				continue
+			}
+			spans = append(spans, int32(from), int32(mid))
+			from, mid = none, none
+		}
+		switch {
+		case c == cLetter || c == cDigit || c == cUnderscore:
+			if from == none {
+				from = i
+			}
+			prev, end = c, i+n
+		case from == none:
+		case c == cMidLetter || c == cMidNumLet || c == cMidNum:
+			mid, midClass = i, c
+		default:
+			spans = append(spans, int32(from), int32(end))
+			from = none
+		}
+		i += n
+	}
+	if from != none {
+		if mid != none {
+			end = mid
+		}
+		spans = append(spans, int32(from), int32(end))
+	}
+	return spans, true
+}
+
+// joinsWord reports whether a middle character of class m between
+// characters of classes p and nx joins them into one token (WB6/7,
+// WB11/12).
+func joinsWord(p, m, nx int) bool {
+	switch {
+	case p == cLetter && nx == cLetter:
+		return m == cMidLetter || m == cMidNumLet
+	case p == cDigit && nx == cDigit:
+		return m == cMidNum || m == cMidNumLet
+	}
+	return false
 }

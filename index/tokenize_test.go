@@ -11,22 +11,25 @@ import (
 	"hoso/internal/corpus"
 )
 
-// sameTokens compares tokenize's tokens of s with bleve's unicode
-// tokenizer's (terms, offsets, positions; not types).
+// sameTokens compares tokenize's tokens of s, and eachToken's, with
+// bleve's unicode tokenizer's (terms, offsets, positions; not types).
 func sameTokens(t *testing.T, s string) bool {
 	t.Helper()
-	got := tokenize([]byte(s))
-	want := textTokenizer.Tokenize([]byte(s))
-	str := func(ts analysis.TokenStream) []string {
+	str := func(term []byte, start, end, pos int) string {
+		return fmt.Sprintf("%s@%d-%d#%d", term, start, end, pos)
+	}
+	strs := func(ts analysis.TokenStream) string {
 		var out []string
 		for _, tok := range ts {
-			out = append(out, fmt.Sprintf("%s@%d-%d#%d", tok.Term, tok.Start, tok.End, tok.Position))
+			out = append(out, str(tok.Term, tok.Start, tok.End, tok.Position))
 		}
-		return out
+		return strings.Join(out, " ")
 	}
-	g, w := str(got), str(want)
-	if strings.Join(g, " ") != strings.Join(w, " ") {
-		t.Errorf("%q:\n fast  %v\n bleve %v", s, g, w)
+	var each []string
+	eachToken([]byte(s), func(term []byte, start, end, pos int) { each = append(each, str(term, start, end, pos)) })
+	g, e, w := strs(tokenize([]byte(s))), strings.Join(each, " "), strs(textTokenizer.Tokenize([]byte(s)))
+	if g != w || e != w {
+		t.Errorf("%q:\n fast  %v\n each  %v\n bleve %v", s, g, e, w)
 		return false
 	}
 	return true
