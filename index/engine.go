@@ -658,12 +658,14 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 // positionParts returns what a page holding phrase n must hold: within
 // (when not nil) and, for each position, the pages of one of its
 // alternatives; and the pages of each alternative (posBM). parts is nil
-// when some position has no page.
+// when some position has no page. The union of a position's alternatives
+// is left out when a pair group implies it (impliedByPairs).
 func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roaring.Bitmap, posBM [][]*roaring.Bitmap, err error) {
 	parts = make([]*roaring.Bitmap, 0, len(n.pos)+len(n.pairs)+1)
 	if within != nil {
 		parts = append(parts, within)
 	}
+	implied := impliedByPairs(n)
 	posBM = make([][]*roaring.Bitmap, len(n.pos))
 	for i, alts := range n.pos {
 		var ors []*roaring.Bitmap
@@ -678,16 +680,55 @@ func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roari
 				ors = append(ors, bm)
 			}
 		}
-		switch len(ors) {
-		case 0:
+		switch {
+		case len(ors) == 0:
 			return nil, nil, nil
-		case 1:
+		case len(ors) == 1:
 			parts = append(parts, ors[0])
-		default:
+		case len(implied) == 0 || !implied[i]:
 			parts = append(parts, roaring.FastOr(ors...))
+		default:
+			unionsImplied.Add(1)
 		}
 	}
 	return parts, posBM, nil
+}
+
+// useImplied enables impliedByPairs (tests compare searches without);
+// unionsImplied counts the unions left out, phraseCandidates the pages
+// whose positions phrases check (tests read them).
+var (
+	useImplied                      = true
+	unionsImplied, phraseCandidates atomic.Int64
+)
+
+// impliedByPairs reports, per position of phrase n, whether every page
+// through one of its pair groups holds one of the position's alternatives:
+// a group lets a page through by a pair of the two positions' words or by
+// a single word of either, so when the other position has no single words
+// (all its alternatives are pair words), the page holds an alternative of
+// this one. The union of a fuzzy word's alternatives (dozens of postings,
+// common words among them) then need not be made.
+func impliedByPairs(n *node) []bool {
+	if !useImplied {
+		return nil
+	}
+	var out []bool
+	for _, g := range n.pairs {
+		single := [2]bool{} // whether positions g.at-1 and g.at have single words
+		for _, x := range g.singles {
+			single[x[0]-(g.at-1)] = true
+		}
+		for k, p := range [2]int{g.at - 1, g.at} {
+			if !single[1-k] {
+				if out == nil {
+					out = make([]bool, len(n.pos))
+				}
+				out[p] = true
+			}
+		}
+	}
+	return out
 }
 
 // phrasePages is phrase checking positions on every candidate page.
@@ -717,6 +758,7 @@ func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap,
 	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
 	cand := roaring.FastAnd(parts...)
+	phraseCandidates.Add(int64(cand.GetCardinality()))
 	if cand.IsEmpty() || len(n.pos) == 1 {
 		return cand, nil
 	}

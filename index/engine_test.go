@@ -199,6 +199,33 @@ func TestPhraseAltPairsIsExact(t *testing.T) {
 	}
 }
 
+// TestPhraseImpliedUnionsIsExact compares phrase searches that leave out
+// the union of a fuzzy word's alternatives where a pair group implies it
+// (impliedByPairs) with searches that make it: the same candidate pages
+// (the union was implied, not just a filter the position check makes up
+// for), and the same dossiers, pages, scores and hits.
+func TestPhraseImpliedUnionsIsExact(t *testing.T) {
+	ix, qs := phraseTestIndex(t)
+	defer func() { useImplied = true }()
+	implied0 := unionsImplied.Load()
+	searchBothWays(t, ix, qs, "with implied unions left out", "without", func(on bool) { useImplied = on })
+	var cand [2]int64
+	for k, on := range []bool{false, true} {
+		useImplied = on
+		c0 := phraseCandidates.Load()
+		for _, q := range qs {
+			doSearch(t, ix, Request{Query: q, Clearance: domain.Secret})
+		}
+		cand[k] = phraseCandidates.Load() - c0
+	}
+	if cand[0] != cand[1] || cand[0] == 0 {
+		t.Errorf("phrases checked %d candidate pages with the unions, %d without", cand[0], cand[1])
+	}
+	if unionsImplied.Load() == implied0 {
+		t.Error("no union of alternatives was left out: the shortcut is not tested")
+	}
+}
+
 // searchBothWays runs each query with set(false) and then set(true),
 // reports every response that differs (on, off: what each way is called)
 // and returns the responses with set(true).
