@@ -14,18 +14,19 @@ import (
 
 // Warming. A search reads some things once per segment and keeps them
 // (segcache.go): the page → dossier table and the representatives, the
-// smallest and largest impact of each common page word it meets (a walk of
-// the word's whole postings), the dossier's name-field values of each name
-// syllable. The first searches after the index opens, or after scorch
-// merges segments into a new one, pay for them: at 1,000,000 pages a name
-// query took 50-170 ms the first time and 10-45 ms after. Warm computes
-// them ahead for every segment large enough to be pruned (weakMinSegment
-// pages): the impacts of all its common words, the name values of its
-// commonest name syllables, within half the segment's repBudget (the rest
-// is left to what searches ask for), and the position tables of its
-// commonest name syllables (postable.go), which searches read only once
-// Warm made them. Segments already warmed are skipped, so calling it again
-// after each merge costs only the new segments.
+// pages of each dossier and document, the smallest and largest impact of
+// each common page word it meets (a walk of the word's whole postings),
+// the dossier's name-field values of each name syllable. The first
+// searches after the index opens, or after scorch merges segments into a
+// new one, pay for them: at 1,000,000 pages a name query took 50-170 ms
+// the first time and 10-45 ms after. Warm computes them ahead for every
+// segment large enough to be pruned (weakMinSegment pages): the tables,
+// the impacts of all its common words, the name values of its commonest
+// name syllables, within half the segment's repBudget (the rest is left to
+// what searches ask for), and the position tables of its commonest name
+// syllables (postable.go), which searches read only once Warm made them.
+// Segments already warmed are skipped, so calling it again after each
+// merge costs only the new segments.
 //
 // Warm also preloads the segments' files (zap's Segment.Preload): read
 // into the page cache and mapped whole, as Lucene's MMapDirectory and
@@ -126,6 +127,13 @@ func (sv *segView) warm(ctx context.Context, codes *ordTable) (words, names int,
 				return 0, 0, err
 			}
 			words++
+		}
+	}
+	// the pages of each dossier and document, which phrases on the name,
+	// hometown, unit and title read (phraseOnReps)
+	for _, dossier := range []bool{true, false} {
+		if reps.covers(dossier) {
+			reps.pagesOf(dossier)
 		}
 	}
 	if sc.pos.Load() == nil {

@@ -81,6 +81,13 @@ func TestWarm(t *testing.T) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, sc := range c.segs {
+			if sc.warmed.Load() && sc.reps != nil {
+				for k, level := range []string{"dossier", "document"} {
+					if sc.reps.covers(k == 0) && sc.reps.pages[k].off == nil {
+						t.Errorf("a warmed segment has no lists of the pages of each %s", level)
+					}
+				}
+			}
 			// (a small segment's budget may not hold all names: searches
 			// then read the others each time)
 			if !sc.warmed.Load() || sc.warmCut.Load() && !cut {
