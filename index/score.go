@@ -519,7 +519,7 @@ func (e *segEval) bounds() error {
 func kthDossierBound(s *engineSnap, evals []*segEval, k int) float32 {
 	// best page bound per dossier ordinal (interned codes are dense), and
 	// the ordinals that have one
-	var best dossierMax
+	best := newDossierMax(s.caches.codes)
 	for _, e := range evals {
 		var vals []float32
 		var docs []uint32
@@ -559,6 +559,12 @@ type dossierMax struct {
 	seen []uint32
 }
 
+// newDossierMax returns a dossierMax with room for the ordinals codes has
+// interned (its array then grows without copies).
+func newDossierMax(codes *ordTable) dossierMax {
+	return dossierMax{max: make([]float32, 0, len(codes.list()))}
+}
+
 func (m *dossierMax) add(o uint32, v float32) {
 	if o == noOrd {
 		return
@@ -583,7 +589,7 @@ func (m *dossierMax) add(o uint32, v float32) {
 // It returns the upper bound of each dossier's best page, by ordinal, and
 // each segment's page -> dossier table (nil where nothing matches).
 func (s *engineSnap) seed(ctx context.Context, evals []*segEval, k int) ([]float32, [][]uint32, error) {
-	var ub dossierMax
+	ub := newDossierMax(s.caches.codes)
 	tables := make([][]uint32, len(evals))
 	any := false
 	for i, e := range evals {
