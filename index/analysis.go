@@ -323,6 +323,8 @@ func foldTermInto(buf, term []byte) (folded, orig, spare []byte) {
 // it returns.
 func foldedTokens(text string, fn func(term []byte, pos uint64, start, end int)) {
 	buf := []byte(text) // lower-casing overwrites it
+	// a stream of one token, reused: bleve's filter lower-cases each term
+	// as indexing did
 	one := analysis.TokenStream{{}}
 	var spare []byte
 	eachToken(buf, func(term []byte, start, end, pos int) {

@@ -53,7 +53,7 @@ func latinClass(r rune) int {
 	case r < utf8.RuneSelf:
 		return int(asciiClass[r])
 	case r < latinLow:
-		return int(latinClasses[r-0x80])
+		return int(latinClasses[r-utf8.RuneSelf])
 	case 0x1e00 <= r && r <= 0x1eff:
 		return int(latinExtClasses[r-0x1e00])
 	}
