@@ -89,6 +89,12 @@ func (sc *invertedIndexCache) createAndCacheLOCKED(fieldID uint16, mem []byte, f
 
 // insertLOCKED inserts the vellum FST into the cache for the specified fieldID.
 func (sc *invertedIndexCache) insertLOCKED(fieldID uint16, fst *vellum.FST) {
+	if sc.cache == nil {
+		// hoso patch: cleared by Close. scorch closes a batch's in-memory
+		// segment when its persistence fails, although the segment is in
+		// the root already and searched on; upstream panicked here.
+		sc.cache = make(map[uint16]*invertedCacheEntry)
+	}
 	_, ok := sc.cache[fieldID]
 	if !ok {
 		sc.cache[fieldID] = &invertedCacheEntry{

@@ -120,6 +120,9 @@ func (sc *synonymIndexCache) createAndCacheLOCKED(fieldID uint16, mem []byte, r 
 
 // insertLOCKED inserts the vellum FST and the map of synonymID to term into the cache for the specified fieldID.
 func (sc *synonymIndexCache) insertLOCKED(fieldID uint16, fst *vellum.FST, synTermMap map[uint32][]byte) {
+	if sc.cache == nil { // hoso patch: cleared by Close (see invertedIndexCache)
+		sc.cache = make(map[uint16]*synonymCacheEntry)
+	}
 	_, ok := sc.cache[fieldID]
 	if !ok {
 		sc.cache[fieldID] = &synonymCacheEntry{
