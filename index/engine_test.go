@@ -3,10 +3,13 @@ package index
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -407,19 +410,23 @@ func TestRepresentativesScoreAlike(t *testing.T) {
 	for _, n := range names[:10] {
 		qs = append(qs, n, FoldString(n), strconv.Quote(n))
 	}
-	defer func(share int) { useReps, repSparseShare = true, share }(repSparseShare)
+	defer func(share int) { useReps, repSparseShare, denseLeaves = true, share, true }(repSparseShare)
 	for _, q := range qs {
 		useReps = false
 		want := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
 		want.Took = 0
-		// the representatives' values kept as arrays, then as sparse lists
-		for _, share := range []int{0, 1 << 20} {
-			useReps, repSparseShare = true, share
+		// the representatives' values kept as arrays (their scores on the
+		// pages as arrays too, or as sparse lists), then as sparse lists
+		for _, tc := range []struct {
+			share int
+			dense bool
+		}{{0, true}, {0, false}, {1 << 20, true}} {
+			useReps, repSparseShare, denseLeaves = true, tc.share, tc.dense
 			dropCaches(ix)
 			got := doSearch(t, ix, Request{Query: q, HitsPerDossier: 5})
 			got.Took = 0
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%q: with representatives (sparse share %d) %+v\nwithout %+v", q, share, got, want)
+				t.Errorf("%q: with representatives (sparse share %d, dense leaves %v) %+v\nwithout %+v", q, tc.share, tc.dense, got, want)
 			}
 		}
 		got := want
@@ -484,5 +491,67 @@ func TestRetryCapped(t *testing.T) {
 		if c.capped != want {
 			t.Errorf("%s: capped %v, want %v", q, c.capped, want)
 		}
+	}
+}
+
+// TestBoundsShortcutsAreExact compares the score bounds of every segment
+// computed with the shortcuts (a weak term's constant upper bound added
+// without a pass over its term, term scores kept as arrays) and without,
+// bit for bit: the shortcuts change how the work is done, never a bound.
+func TestBoundsShortcutsAreExact(t *testing.T) {
+	defer func(minSeg uint64) { weakMinSegment, useConst, denseLeaves, boundsHook = minSeg, true, true, nil }(weakMinSegment)
+	weakMinSegment = 64 // (small segments have weak terms too)
+	stopMerging(t)
+	ix := openTestIndex(t, t.TempDir())
+	names := indexCorpus(t, ix, 80, 20)
+	qs := []string{"nguyen", "Nguyễn Thị", "quyết định nguyen", "tiêu chuẩn chính trị", `"Nguyễn Văn" nguyen`}
+	for _, n := range names[:8] {
+		qs = append(qs, n, FoldString(n), strconv.Quote(n)+" "+FoldString(n))
+	}
+	type key struct {
+		q    string
+		base uint64
+	}
+	var mu sync.Mutex
+	var got map[key][4][]float32
+	var cur string // the query searched
+	boundsHook = func(e *segEval) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[key{cur, e.sv.base}] = [4][]float32{slices.Clone(e.lb), slices.Clone(e.ub), slices.Clone(e.dl), slices.Clone(e.du)}
+	}
+	collect := func(cons, dense bool) map[key][4][]float32 {
+		useConst, denseLeaves = cons, dense
+		got = map[key][4][]float32{}
+		for _, q := range qs {
+			dropCaches(ix)
+			cur = q
+			doSearch(t, ix, Request{Query: q, HitsPerDossier: 3})
+		}
+		return got
+	}
+	want := collect(false, false)
+	if len(want) == 0 {
+		t.Fatal("no segment had its bounds computed")
+	}
+	const0, dense0 := constApplied.Load(), denseLeafCount.Load()
+	for _, tc := range [][2]bool{{true, true}, {true, false}, {false, true}} {
+		b := collect(tc[0], tc[1])
+		if len(b) != len(want) {
+			t.Errorf("shortcuts %v: bounds of %d segments, want %d", tc, len(b), len(want))
+		}
+		for k, w := range want {
+			for j, name := range []string{"lb", "ub", "dl", "du"} {
+				if !slices.EqualFunc(b[k][j], w[j], func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }) {
+					t.Errorf("shortcuts %v, %q, segment at %d: %s differs\n got %v\nwant %v", tc, k.q, k.base, name, b[k][j], w[j])
+				}
+			}
+		}
+	}
+	if constApplied.Load() == const0 {
+		t.Error("no constant upper bound was added without a pass: constOf is not tested")
+	}
+	if denseLeafCount.Load() == dense0 {
+		t.Error("no term scores were kept as an array: dense leaves are not tested")
 	}
 }

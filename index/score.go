@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
@@ -93,7 +94,11 @@ type repVal struct {
 // atLocal is the term's boost·idf²·√tf·norm on the pages of local
 // dossier or document l (0: absent).
 func (rv *repVal) atLocal(l uint32) float32 {
-	x := rv.imp.at(l)
+	return rv.score(rv.imp.at(l))
+}
+
+// score is the term's boost·idf²·√tf·norm for x (0: absent).
+func (rv *repVal) score(x tfNorm) float32 {
 	if x.tf == 0 {
 		return 0
 	}
@@ -124,7 +129,11 @@ func (s *engineSnap) run(ctx context.Context, p *plan, req Request) ([]*segEval,
 			// by code or date: only the dossiers that may be shown get
 			// scores (groupResults)
 		case relevance && e.classify():
-			return e.bounds()
+			err := e.bounds()
+			if boundsHook != nil && err == nil {
+				boundsHook(e)
+			}
+			return err
 		default:
 			return e.scoreAll()
 		}
@@ -683,10 +692,13 @@ type scoreCtx struct {
 }
 
 // sparse is a term's scores on the pages of a scoreCtx where it occurs:
-// at[k] is an index in docs.
+// at[k] is an index in docs. A term on a large share of the pages has its
+// scores by index in docs in dense instead (0 where absent), at and val
+// nil.
 type sparse struct {
-	at  []int32
-	val []float32
+	at    []int32
+	val   []float32
+	dense []float32
 }
 
 // leaf returns term n's scores on docs, computed once.
@@ -695,7 +707,12 @@ func (c *scoreCtx) leaf(n *node) (*sparse, error) {
 		return v, nil
 	}
 	v := &sparse{}
-	if pv, ok := c.parent.cached(n); ok {
+	if pv, ok := c.parent.cached(n); ok && pv.dense != nil {
+		v.dense = make([]float32, len(c.idx))
+		for i, j := range c.idx {
+			v.dense[i] = pv.dense[j]
+		}
+	} else if ok {
 		// both index lists ascend: merge
 		k := 0
 		for i, j := range c.idx {
@@ -783,6 +800,17 @@ func (c *scoreCtx) addLeaf(n *node, within *roaring.Bitmap, out []float32, cnt [
 	if err != nil {
 		return err
 	}
+	if v.dense != nil {
+		for i, x := range v.dense {
+			if x > 0 && (m == nil || m[i]) {
+				out[i] += x
+				if cnt != nil {
+					cnt[i]++
+				}
+			}
+		}
+		return nil
+	}
 	for k, i := range v.at {
 		if m == nil || m[i] {
 			out[i] += v.val[k]
@@ -825,16 +853,67 @@ func (c *scoreCtx) free(f []float32, u []uint16) {
 // eval adds n's score on the pages of within (a subset of docs) to out.
 // A scored node's score is positive exactly on the pages it matches.
 func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
+	return c.evalCount(n, within, out, nil)
+}
+
+// evalCount is eval that, with cnt, also counts the pages where n's score
+// is positive (not for phrases). The floating-point operations on each
+// page are those of scoring it alone, in the same order: bounds computed
+// this way bound exactly.
+func (c *scoreCtx) evalCount(n *node, within *roaring.Bitmap, out []float32, cnt []uint16) error {
+	if r, ok, err := c.constOf(n, within); err != nil {
+		return err
+	} else if ok {
+		constApplied.Add(1)
+		for i := range out {
+			out[i] += r
+			if cnt != nil {
+				cnt[i]++
+			}
+		}
+		return nil
+	}
 	switch n.kind {
 	case nTerm:
-		return c.addLeaf(n, within, out, nil)
+		return c.addLeaf(n, within, out, cnt)
 	case nAny:
-		sum, cnt := c.floats(len(out)), c.counts(len(out))
-		defer c.free(sum, cnt)
+		// sum and cnt2 are made at the first kid whose score varies by
+		// page; the constant kids before it are summed in csum
+		var sum []float32
+		var cnt2 []uint16
+		var csum float32
+		var ccnt uint16
 		var child []float32
 		for _, k := range n.kids {
-			if k.kind == nTerm {
-				if err := c.addLeaf(k, within, sum, cnt); err != nil {
+			r, ok, err := c.constOf(k, within)
+			if err != nil {
+				return err
+			}
+			if ok && sum == nil {
+				constApplied.Add(1)
+				csum += r
+				ccnt++
+				continue
+			}
+			if !ok {
+				if adds, err := c.adds(k, within); err != nil || !adds {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if sum == nil {
+				sum, cnt2 = c.floats(len(out)), c.counts(len(out))
+				defer c.free(sum, cnt2)
+				if ccnt > 0 {
+					for i := range sum {
+						sum[i], cnt2[i] = csum, ccnt
+					}
+				}
+			}
+			if k.kind != nPhrase {
+				if err := c.evalCount(k, within, sum, cnt2); err != nil {
 					return err
 				}
 				continue
@@ -851,14 +930,17 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 			for i, v := range child {
 				if v > 0 {
 					sum[i] += v
-					cnt[i]++
+					cnt2[i]++
 				}
 			}
 		}
 		k := float32(len(n.kids))
 		for i, v := range sum {
 			if v > 0 {
-				out[i] += v * float32(cnt[i]) / k
+				out[i] += v * float32(cnt2[i]) / k
+				if cnt != nil {
+					cnt[i]++
+				}
 			}
 		}
 	case nPhrase:
@@ -878,6 +960,84 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 	}
 	return nil
 }
+
+// constOf reports whether n adds the same score r > 0 to every page of
+// within: a weak term's upper bound, or an any-node of such terms (and of
+// terms that add nothing). r is computed as it would be page by page.
+func (c *scoreCtx) constOf(n *node, within *roaring.Bitmap) (r float32, ok bool, err error) {
+	if !useConst || c.mode != upper || c.mask(within) != nil || n.boost == 0 && n.kind == nTerm {
+		return 0, false, nil
+	}
+	switch n.kind {
+	case nTerm:
+		imp, weak := c.e.weak[n]
+		return imp, weak && imp > 0, nil
+	case nAny:
+		var csum float32
+		var ccnt uint16
+		for _, k := range n.kids {
+			kr, kok, err := c.constOf(k, within)
+			if err != nil {
+				return 0, false, err
+			}
+			if kok {
+				csum += kr
+				ccnt++
+				continue
+			}
+			if adds, err := c.adds(k, within); err != nil || adds {
+				return 0, false, err
+			}
+		}
+		if ccnt == 0 {
+			return 0, false, nil
+		}
+		return csum * float32(ccnt) / float32(len(n.kids)), true, nil
+	}
+	return 0, false, nil
+}
+
+// adds reports whether n may add a score to some page of within (false:
+// it surely adds none).
+func (c *scoreCtx) adds(n *node, within *roaring.Bitmap) (bool, error) {
+	switch n.kind {
+	case nTerm:
+		if n.boost == 0 {
+			return false, nil
+		}
+		_, weak := c.e.weak[n]
+		if c.virtual && !weak && !c.e.rep[n] {
+			return false, nil
+		}
+		if weak && c.mode != exact {
+			return c.mode != lower, nil
+		}
+		v, err := c.leaf(n)
+		if err != nil {
+			return false, err
+		}
+		return len(v.at) > 0 || v.dense != nil, nil
+	case nAny:
+		for _, k := range n.kids {
+			if a, err := c.adds(k, within); err != nil || a {
+				return a, err
+			}
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// useConst can be turned off by tests, to compare.
+var useConst = true
+
+// boundsHook, when set (by tests), sees every segEval whose bounds were
+// computed.
+var boundsHook func(e *segEval)
+
+// constApplied counts the nodes whose constant score was added to pages
+// without a per-page pass over their terms (constOf).
+var constApplied atomic.Int64
 
 // termScores computes boost·idf²·√tf·norm of term n on docs.
 func (c *scoreCtx) termScores(n *node, out *sparse) error {
@@ -958,6 +1118,12 @@ func (c *scoreCtx) termScores(n *node, out *sparse) error {
 // useReps can be turned off by tests, to compare.
 var useReps = true
 
+// denseLeaves can be turned off by tests, to compare.
+var denseLeaves = true
+
+// denseLeafCount counts the term scores kept as arrays (denseLeaves).
+var denseLeafCount atomic.Int64
+
 // repScores computes the scores of a term of a dossier's or document's
 // field from its representative pages (see repFields): every page of a
 // dossier has the same name field, so the same term frequency and norm.
@@ -982,9 +1148,24 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 	// (a dossier's or document's pages are mostly consecutive: its value
 	// is looked up once for them)
 	last, lastV := uint32(noOrd), float32(0)
+	if rv.imp.dense != nil && denseLeaves {
+		// (on a large share of the dossiers or documents)
+		denseLeafCount.Add(1)
+		out.dense = make([]float32, len(c.docs))
+		for i, doc := range c.docs {
+			if l := rv.local[doc]; l != last {
+				last, lastV = l, rv.atLocal(l)
+			}
+			out.dense[i] = lastV
+		}
+		return true, nil
+	}
+	k := 0 // where the last lookup ended in a sparse rv.imp
 	for i, doc := range c.docs {
 		if l := rv.local[doc]; l != last {
-			last, lastV = l, rv.atLocal(l)
+			var x tfNorm
+			x, k = rv.imp.atFrom(l, k)
+			last, lastV = l, rv.score(x)
 		}
 		if lastV > 0 {
 			out.at = append(out.at, int32(i))

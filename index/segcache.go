@@ -320,6 +320,36 @@ func (r *repImp) at(i uint32) tfNorm {
 	return tfNorm{}
 }
 
+// atFrom is at for lookups that mostly ascend (a pass over pages: local
+// indices number dossiers and documents in order of their first page):
+// it searches idx forward from position k, where the previous lookup
+// ended, and returns the position to start the next one from.
+func (r *repImp) atFrom(i uint32, k int) (tfNorm, int) {
+	if r.dense != nil {
+		return r.dense[i], k
+	}
+	if r.has[i/64]&(1<<(i%64)) == 0 {
+		return tfNorm{}, k
+	}
+	idx := r.idx
+	if k > len(idx) || k > 0 && idx[k-1] >= i {
+		k = 0 // (backwards: from the start)
+	}
+	// gallop: idx[lo-1] < i throughout, and i is in idx (has)
+	lo, hi, step := k, k, 1
+	for hi < len(idx) && idx[hi] < i {
+		lo = hi + 1
+		hi = lo + step
+		step <<= 1
+	}
+	hi = min(hi+1, len(idx))
+	j, ok := slices.BinarySearch(idx[lo:hi], i)
+	if !ok {
+		return tfNorm{}, k
+	}
+	return r.val[lo+j], lo + j + 1
+}
+
 // size is what r holds, in bytes.
 func (r *repImp) size() int { return 72 + 8*len(r.dense) + 12*len(r.idx) + 8*len(r.has) }
 
