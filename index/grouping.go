@@ -42,6 +42,50 @@ type selHit struct {
 	local uint32
 }
 
+// aggregate adds the pages docs of a segment to agg, by dossier ordinal
+// (dt: a page's ordinal, noOrd: none): their count, the best of their
+// scores (where scored, unless all are), and with dates (by page number)
+// the date that sorts first by sort.
+func aggregate(agg []dossierAgg, docs, dt []uint32, scores []float32, scored []bool, all bool, dates []int64, sort string) {
+	// a dossier's pages are mostly consecutive: each run of them is
+	// aggregated apart, then merged into agg (agg is large, and touched
+	// once a run rather than once a page)
+	for j := 0; j < len(docs); {
+		o := dt[docs[j]]
+		if o == noOrd {
+			j++
+			continue
+		}
+		run := dossierAgg{best: -1, date: noDate}
+		for ; j < len(docs) && dt[docs[j]] == o; j++ {
+			run.pages++
+			if sc := scores[j]; sc > run.best && (all || scored[j]) {
+				run.best = sc
+			}
+			if dates != nil {
+				run.date = earlier(run.date, dates[docs[j]], sort)
+			}
+		}
+		a := &agg[o]
+		if a.pages == 0 {
+			*a = run
+			continue
+		}
+		a.pages += run.pages
+		a.best = max(a.best, run.best)
+		a.date = earlier(a.date, run.date, sort)
+	}
+}
+
+// earlier returns the date of a dossier that sorts first (by req.Sort,
+// SortDate or SortDateDesc) of its dates cur and v (noDate: none).
+func earlier(cur, v int64, sort string) int64 {
+	if v != noDate && (cur == noDate || (sort == SortDate && v < cur) || (sort == SortDateDesc && v > cur)) {
+		return v
+	}
+	return cur
+}
+
 // dossierAgg is one dossier's aggregate over the matching pages.
 type dossierAgg struct {
 	pages int32
@@ -79,26 +123,7 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 		}
 		dt := tables[i]
 		all := e.nscored == len(e.docs)
-		for j, d := range e.docs {
-			o := dt[d]
-			if o == noOrd {
-				continue
-			}
-			a := &agg[o]
-			if a.pages == 0 {
-				a.best = -1
-				a.date = noDate
-			}
-			a.pages++
-			if sc := e.scores[j]; sc > a.best && (all || e.scored[j]) {
-				a.best = sc
-			}
-			if byDate {
-				if v := dates[d]; v != noDate && (a.date == noDate || (req.Sort == SortDate && v < a.date) || (req.Sort == SortDateDesc && v > a.date)) {
-					a.date = v
-				}
-			}
-		}
+		aggregate(agg, e.docs, dt, e.scores, e.scored, all, dates, req.Sort)
 	}
 	var ords []uint32
 	for o := range agg {
