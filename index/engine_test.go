@@ -555,3 +555,29 @@ func TestBoundsShortcutsAreExact(t *testing.T) {
 		t.Error("no term scores were kept as an array: dense leaves are not tested")
 	}
 }
+
+// TestParallelAggregateIsExact: matching pages aggregated by dossier on
+// two cores (each half of the segments apart, then merged) give the same
+// responses as on one, in every sort order.
+func TestParallelAggregateIsExact(t *testing.T) {
+	defer func(n int) { parallelAggregate = n }(parallelAggregate)
+	stopMerging(t)
+	ix := openTestIndex(t, t.TempDir())
+	names := indexCorpus(t, ix, 60, 10) // (several segments)
+	for _, by := range []string{SortRelevance, SortDate, SortDateDesc, SortCode} {
+		for _, q := range []string{"nguyen", "tiêu chuẩn", names[3], "kind:cv"} {
+			req := Request{Query: q, Sort: by, Limit: 7, HitsPerDossier: 2}
+			parallelAggregate = 1 << 30
+			want := doSearch(t, ix, req)
+			parallelAggregate = 0
+			got := doSearch(t, ix, req)
+			want.Took, got.Took = 0, 0
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%q by %s: on two cores %+v\non one %+v", q, by, got, want)
+			}
+			if want.Total == 0 {
+				t.Errorf("%q by %s finds nothing", q, by)
+			}
+		}
+	}
+}

@@ -2,7 +2,10 @@ package index
 
 import (
 	"container/heap"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // Grouping pages into dossiers.
@@ -45,8 +48,8 @@ type selHit struct {
 // aggregate adds the pages docs of a segment to agg, by dossier ordinal
 // (dt: a page's ordinal, noOrd: none): their count, the best of their
 // scores (where scored, unless all are), and with dates (by page number)
-// the date that sorts first by sort.
-func aggregate(agg []dossierAgg, docs, dt []uint32, scores []float32, scored []bool, all bool, dates []int64, sort string) {
+// the date that sorts first by by.
+func aggregate(agg []dossierAgg, docs, dt []uint32, scores []float32, scored []bool, all bool, dates []int64, by string) {
 	// a dossier's pages are mostly consecutive: each run of them is
 	// aggregated apart, then merged into agg (agg is large, and touched
 	// once a run rather than once a page)
@@ -63,24 +66,33 @@ func aggregate(agg []dossierAgg, docs, dt []uint32, scores []float32, scored []b
 				run.best = sc
 			}
 			if dates != nil {
-				run.date = earlier(run.date, dates[docs[j]], sort)
+				run.date = earlier(run.date, dates[docs[j]], by)
 			}
 		}
-		a := &agg[o]
-		if a.pages == 0 {
-			*a = run
-			continue
-		}
-		a.pages += run.pages
-		a.best = max(a.best, run.best)
-		a.date = earlier(a.date, run.date, sort)
+		merge(&agg[o], run, by)
 	}
 }
 
-// earlier returns the date of a dossier that sorts first (by req.Sort,
-// SortDate or SortDateDesc) of its dates cur and v (noDate: none).
-func earlier(cur, v int64, sort string) int64 {
-	if v != noDate && (cur == noDate || (sort == SortDate && v < cur) || (sort == SortDateDesc && v > cur)) {
+// parallelAggregate is the number of matching pages from which they are
+// aggregated on two cores (a variable for tests).
+var parallelAggregate = 50_000
+
+// merge adds the aggregate b of some pages of a dossier to a (pages 0:
+// none yet).
+func merge(a *dossierAgg, b dossierAgg, by string) {
+	if a.pages == 0 {
+		*a = b
+		return
+	}
+	a.pages += b.pages
+	a.best = max(a.best, b.best)
+	a.date = earlier(a.date, b.date, by)
+}
+
+// earlier returns the date of a dossier that sorts first by by (SortDate
+// or SortDateDesc) of its dates cur and v (noDate: none).
+func earlier(cur, v int64, by string) int64 {
+	if v != noDate && (cur == noDate || (by == SortDate && v < cur) || (by == SortDateDesc && v > cur)) {
 		return v
 	}
 	return cur
@@ -108,22 +120,48 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 	}
 	g := &grouped{}
 	names := c.codes.list()
-	agg := make([]dossierAgg, len(names))
 	byDate := req.Sort == SortDate || req.Sort == SortDateDesc
+	dates := make([][]int64, len(evals))
+	var halves [2][]int // the segments of each half of the pages
+	var size [2]int
 	for i, e := range evals {
 		if tables[i] == nil {
 			continue
 		}
-		var dates []int64
 		if byDate {
 			var err error
-			if dates, err = e.sv.cache.dates(e.sv.seg, fDate); err != nil {
+			if dates[i], err = e.sv.cache.dates(e.sv.seg, fDate); err != nil {
 				return nil, err
 			}
 		}
-		dt := tables[i]
-		all := e.nscored == len(e.docs)
-		aggregate(agg, e.docs, dt, e.scores, e.scored, all, dates, req.Sort)
+		h := 0
+		if size[1] < size[0] {
+			h = 1
+		}
+		halves[h] = append(halves[h], i)
+		size[h] += len(e.docs)
+	}
+	run := func(agg []dossierAgg, half []int) {
+		for _, i := range half {
+			e := evals[i]
+			aggregate(agg, e.docs, tables[i], e.scores, e.scored, e.nscored == len(e.docs), dates[i], req.Sort)
+		}
+	}
+	agg := make([]dossierAgg, len(names))
+	if size[0]+size[1] < parallelAggregate || runtime.GOMAXPROCS(0) < 2 {
+		run(agg, slices.Concat(halves[0], halves[1]))
+	} else {
+		// on two cores: each half into its own array, then merged
+		other := make([]dossierAgg, len(names))
+		var wg sync.WaitGroup
+		wg.Go(func() { run(other, halves[1]) })
+		run(agg, halves[0])
+		wg.Wait()
+		for o := range other {
+			if other[o].pages > 0 {
+				merge(&agg[o], other[o], req.Sort)
+			}
+		}
 	}
 	var ords []uint32
 	for o := range agg {
