@@ -861,18 +861,31 @@ func (c *scoreCtx) eval(n *node, within *roaring.Bitmap, out []float32) error {
 // page are those of scoring it alone, in the same order: bounds computed
 // this way bound exactly.
 func (c *scoreCtx) evalCount(n *node, within *roaring.Bitmap, out []float32, cnt []uint16) error {
-	if r, ok, err := c.constOf(n, within); err != nil {
+	r, ok, err := c.constOf(n, within)
+	if err != nil {
 		return err
-	} else if ok {
-		constApplied.Add(1)
-		for i := range out {
-			out[i] += r
-			if cnt != nil {
-				cnt[i]++
-			}
-		}
+	}
+	if ok {
+		addConst(r, out, cnt)
 		return nil
 	}
+	return c.evalVarying(n, within, out, cnt)
+}
+
+// addConst adds r to every page of out, counting them in cnt (if any).
+func addConst(r float32, out []float32, cnt []uint16) {
+	constApplied.Add(1)
+	for i := range out {
+		out[i] += r
+		if cnt != nil {
+			cnt[i]++
+		}
+	}
+}
+
+// evalVarying is evalCount for a node whose score is not the same on
+// every page of within (constOf).
+func (c *scoreCtx) evalVarying(n *node, within *roaring.Bitmap, out []float32, cnt []uint16) error {
 	switch n.kind {
 	case nTerm:
 		return c.addLeaf(n, within, out, cnt)
@@ -896,10 +909,11 @@ func (c *scoreCtx) evalCount(n *node, within *roaring.Bitmap, out []float32, cnt
 				continue
 			}
 			if !ok {
-				if adds, err := c.adds(k, within); err != nil || !adds {
-					if err != nil {
-						return err
-					}
+				adds, err := c.adds(k, within)
+				if err != nil {
+					return err
+				}
+				if !adds {
 					continue
 				}
 			}
@@ -912,8 +926,12 @@ func (c *scoreCtx) evalCount(n *node, within *roaring.Bitmap, out []float32, cnt
 					}
 				}
 			}
+			if ok {
+				addConst(r, sum, cnt2)
+				continue
+			}
 			if k.kind != nPhrase {
-				if err := c.evalCount(k, within, sum, cnt2); err != nil {
+				if err := c.evalVarying(k, within, sum, cnt2); err != nil {
 					return err
 				}
 				continue
