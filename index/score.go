@@ -91,12 +91,6 @@ type repVal struct {
 	w     float64  // boost·idf²
 }
 
-// atLocal is the term's boost·idf²·√tf·norm on the pages of local
-// dossier or document l (0: absent).
-func (rv *repVal) atLocal(l uint32) float32 {
-	return rv.score(rv.imp.at(l))
-}
-
 // score is the term's boost·idf²·√tf·norm for x (0: absent).
 func (rv *repVal) score(x tfNorm) float32 {
 	if x.tf == 0 {
@@ -1166,17 +1160,10 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 	// (a dossier's or document's pages are mostly consecutive: its value
 	// is looked up once for them)
 	last, lastV := uint32(noOrd), float32(0)
-	if rv.imp.dense != nil && denseLeaves {
-		// (on a large share of the dossiers or documents)
+	dense := rv.imp.dense != nil && denseLeaves // (on a large share of the dossiers or documents)
+	if dense {
 		denseLeafCount.Add(1)
 		out.dense = make([]float32, len(c.docs))
-		for i, doc := range c.docs {
-			if l := rv.local[doc]; l != last {
-				last, lastV = l, rv.atLocal(l)
-			}
-			out.dense[i] = lastV
-		}
-		return true, nil
 	}
 	k := 0 // where the last lookup ended in a sparse rv.imp
 	for i, doc := range c.docs {
@@ -1185,7 +1172,9 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 			x, k = rv.imp.atFrom(l, k)
 			last, lastV = l, rv.score(x)
 		}
-		if lastV > 0 {
+		if dense {
+			out.dense[i] = lastV
+		} else if lastV > 0 {
 			out.at = append(out.at, int32(i))
 			out.val = append(out.val, lastV)
 		}
