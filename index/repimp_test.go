@@ -19,6 +19,20 @@ func sparseRepImp(count int, keep func(i int) bool) *repImp {
 	return r
 }
 
+// at is a repImp's value at local index i, looked up plainly (the
+// reference for atFrom).
+func (r *repImp) at(i uint32) tfNorm {
+	if r.dense != nil {
+		return r.dense[i]
+	}
+	for k, x := range r.idx {
+		if x == i {
+			return r.val[k]
+		}
+	}
+	return tfNorm{}
+}
+
 // FuzzRepImpAtFrom: a sequence of lookups through atFrom, carrying its
 // position, finds what at finds, whatever the order of the lookups
 // (mostly ascending, as in a pass over pages, or not).

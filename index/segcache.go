@@ -306,24 +306,11 @@ type repImp struct {
 // of the array's bytes (a variable for tests).
 var repSparseShare = 3
 
-// at is the value at local index i (tf 0: absent).
-func (r *repImp) at(i uint32) tfNorm {
-	if r.dense != nil {
-		return r.dense[i]
-	}
-	if r.has[i/64]&(1<<(i%64)) == 0 {
-		return tfNorm{}
-	}
-	if k, ok := slices.BinarySearch(r.idx, i); ok {
-		return r.val[k]
-	}
-	return tfNorm{}
-}
-
-// atFrom is at for lookups that mostly ascend (a pass over pages: local
-// indices number dossiers and documents in order of their first page):
-// it searches idx forward from position k, where the previous lookup
-// ended, and returns the position to start the next one from.
+// atFrom is the value at local index i (tf 0: absent). Lookups mostly
+// ascend (a pass over pages: local indices number dossiers and documents
+// in order of their first page): it searches idx forward from position k,
+// where the previous lookup ended, and returns the position to start the
+// next one from.
 func (r *repImp) atFrom(i uint32, k int) (tfNorm, int) {
 	if r.dense != nil {
 		return r.dense[i], k
