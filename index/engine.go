@@ -660,7 +660,7 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 // alternatives; and the pages of each alternative (posBM). parts is nil
 // when some position has no page. The union of a position's alternatives
 // is left out when a pair group implies it (impliedByPairs).
-func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roaring.Bitmap, posBM [][]*roaring.Bitmap, err error) {
+func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roaring.Bitmap, unions [][]*roaring.Bitmap, posBM [][]*roaring.Bitmap, err error) {
 	parts = make([]*roaring.Bitmap, 0, len(n.pos)+len(n.pairs)+1)
 	if within != nil {
 		parts = append(parts, within)
@@ -672,7 +672,7 @@ func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roari
 		for _, a := range alts {
 			pl, err := e.sv.postings(a.field, a.term)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			bm := postingsBitmap(pl)
 			posBM[i] = append(posBM[i], bm)
@@ -682,16 +682,33 @@ func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roari
 		}
 		switch {
 		case len(ors) == 0:
-			return nil, nil, nil
+			return nil, nil, nil, nil
 		case len(ors) == 1:
 			parts = append(parts, ors[0])
 		case len(implied) == 0 || !implied[i]:
-			parts = append(parts, roaring.FastOr(ors...))
+			if useLateUnions {
+				unions = append(unions, ors)
+			} else {
+				parts = append(parts, roaring.FastOr(ors...))
+			}
 		default:
 			unionsImplied.Add(1)
 		}
 	}
-	return parts, posBM, nil
+	return parts, unions, posBM, nil
+}
+
+// narrowTo returns the pages of cand in one of ors: each of ors cut to
+// cand first, so that the union of long postings (a fuzzy word's common
+// alternatives) is not made.
+func narrowTo(cand *roaring.Bitmap, ors []*roaring.Bitmap) *roaring.Bitmap {
+	cut := make([]*roaring.Bitmap, 0, len(ors))
+	for _, bm := range ors {
+		if bm.Intersects(cand) {
+			cut = append(cut, roaring.And(cand, bm))
+		}
+	}
+	return roaring.FastOr(cut...)
 }
 
 // useImplied enables impliedByPairs (tests compare searches without);
@@ -733,15 +750,22 @@ func impliedByPairs(n *node) []bool {
 
 // phrasePages is phrase checking positions on every candidate page.
 func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap, error) {
-	parts, posBM, err := e.positionParts(n, within)
+	parts, unions, posBM, err := e.positionParts(n, within)
 	if err != nil {
 		return nil, err
 	}
-	if parts == nil {
+	if parts == nil && unions == nil {
 		return roaring.New(), nil
 	}
+	// The parts of one bitmap each (a position's word, a pair group of pair
+	// terms only) are intersected first, smallest first. The unions (a
+	// position's alternatives, a pair group with single words: a fuzzy
+	// word's common alternatives, long postings) then narrow the
+	// candidates, each bitmap cut to them first (narrowTo): the same
+	// pages, without the unions of long postings (made twice for a fuzzy
+	// word between two others, once per pair group).
 	for _, group := range n.pairs {
-		var ors []*roaring.Bitmap
+		ors := make([]*roaring.Bitmap, 0, len(group.pairs)+len(group.singles))
 		for _, pair := range group.pairs {
 			pl, err := e.sv.postings(fTextPairs, pair)
 			if err != nil {
@@ -754,10 +778,25 @@ func (e *segEval) phrasePages(n *node, within *roaring.Bitmap) (*roaring.Bitmap,
 				ors = append(ors, bm)
 			}
 		}
+		if len(group.singles) > 0 && useLateUnions {
+			unions = append(unions, ors)
+			lateGroups.Add(1)
+			continue
+		}
 		parts = append(parts, roaring.FastOr(ors...))
+	}
+	if len(parts) == 0 && len(unions) > 0 {
+		parts, unions = append(parts, roaring.FastOr(unions[0]...)), unions[1:]
 	}
 	sort.Slice(parts, func(a, b int) bool { return parts[a].GetCardinality() < parts[b].GetCardinality() })
 	cand := roaring.FastAnd(parts...)
+	for _, ors := range unions {
+		if cand.IsEmpty() {
+			break
+		}
+		cand = narrowTo(cand, ors)
+		unionsNarrowed.Add(1)
+	}
 	phraseCandidates.Add(int64(cand.GetCardinality()))
 	if cand.IsEmpty() || len(n.pos) == 1 {
 		return cand, nil
@@ -880,6 +919,16 @@ func (e *segEval) phraseOnReps(n *node, within *roaring.Bitmap) (*roaring.Bitmap
 
 // phraseTwoPass enables the two passes of phrase (tests compare with one).
 var phraseTwoPass = true
+
+// useLateUnions enables narrowing the candidates by the unions last
+// (phrasePages; tests compare with the unions made and intersected among
+// the other parts); lateGroups counts the pair groups with single words
+// among them, unionsNarrowed the unions applied that way (tests read
+// them).
+var (
+	useLateUnions              = true
+	lateGroups, unionsNarrowed atomic.Int64
+)
 
 // phraseStarts returns the pages of cand where the positions ps of phrase n
 // (posBM: the postings of each alternative) stand at their distances in the

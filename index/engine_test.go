@@ -229,6 +229,37 @@ func TestPhraseImpliedUnionsIsExact(t *testing.T) {
 	}
 }
 
+// TestPhraseLateUnionsIsExact compares phrase searches that narrow the
+// candidates by the unions (a fuzzy word's alternatives, pair groups with
+// single words) last, each bitmap cut to the candidates first (narrowTo),
+// with searches that make the unions and intersect them with the other
+// parts: the same candidate pages, and the same dossiers, pages, scores
+// and hits.
+func TestPhraseLateUnionsIsExact(t *testing.T) {
+	ix, qs := phraseTestIndex(t)
+	defer func() { useLateUnions = true }()
+	groups0, narrowed0 := lateGroups.Load(), unionsNarrowed.Load()
+	searchBothWays(t, ix, qs, "with the unions last", "among the parts", func(on bool) { useLateUnions = on })
+	var cand [2]int64
+	for k, on := range []bool{false, true} {
+		useLateUnions = on
+		c0 := phraseCandidates.Load()
+		for _, q := range qs {
+			doSearch(t, ix, Request{Query: q, Clearance: domain.Secret})
+		}
+		cand[k] = phraseCandidates.Load() - c0
+	}
+	if cand[0] != cand[1] || cand[0] == 0 {
+		t.Errorf("phrases checked %d candidate pages with the unions among the parts, %d with them last", cand[0], cand[1])
+	}
+	if lateGroups.Load() == groups0 {
+		t.Error("no pair group with single words was applied last: that path is not tested")
+	}
+	if unionsNarrowed.Load()-narrowed0 <= lateGroups.Load()-groups0 {
+		t.Error("no union of a position's alternatives was applied last: that path is not tested")
+	}
+}
+
 // searchBothWays runs each query with set(false) and then set(true),
 // reports every response that differs (on, off: what each way is called)
 // and returns the responses with set(true).
