@@ -392,22 +392,25 @@ var pairWords = func() map[string]bool {
 }()
 
 const pairWordList = `
-an anh au ba bac bach bang banh bao be bich binh bui cam canh cao chau chi
-chien chinh chu cong cu cuc cuong dam dang danh dao dat diem diep dieu dinh
-do doan dong duc dung duoc duong duy duyen gam gia giang ha hai han hang
-hanh hao hau hien hiep hieu ho hoa hoai hoan hoang hoc hoi hong hop hua huan
-hue hung huong huu huy huyen huynh ke kha khac khai khang khanh khiem khiet
-khoa khoi khong khuc khue khuong kien kieu kim ky la lac lai lam lan le liem
-lien lieu linh lo loan loc loi long lu lua luan luc luong luu luyen ly ma
-mac mai man manh minh mo mong mung my nam nga ngan nghia nghiem ngo ngoan
-ngoc nguyen nguyet nham nhan nhat nhi nhu nhuan nhung ninh nong nu nuong oai
-oanh ong pham phan phat phi phong phu phuc phung phuoc phuong quach quan
-quang que quoc quy quyen quyet quynh sang sen si sinh son suong sy ta tai
-tam tan tang tao thach thai tham than thang thanh thao the thi thien thin
-thinh tho thoa thong thu thuan thuat thuc thuong thuy tien tiep tieu tin
-tinh to toai toan ton tong tra tram tran trang tri trieu trinh trong truc
-trung truong tu tuan tue tung tuoi tuong tuyen tuyet ung uoc uy uyen van
-vien viet vinh vo vu vui vuong vy xoan xuan xuyen yen
+an anh au ba bac bach bang banh bao be bich binh bui cam canh cao chanh chau
+chi chien chinh chu chuong cong cu cuc cuong dai dam dan dang danh dao dat
+dau diem dien diep dieu dinh do doan doanh dong duc dung duoc duong duy
+duyen gam gia giang giao giap gioi ha hai han hang hanh hao hau hien hiep
+hieu ho hoa hoai hoan hoang hoc hoe hoi hong hop hua huan hue hung huong huu
+huy huyen huynh hy ke kha khac khai khang khanh khiem khiet khoa khoi khong
+khuc khue khuong khuyen kien kiet kieu kim kinh ky la lac lai lam lan lap le
+liem lien lieu linh lo loan loc loi long lu lua luan luc luong luu luyen ly
+ma mac mai man manh mau mien minh mo mong mui mung my nam nga ngan nghi
+nghia nghiem ngo ngoan ngoc nguyen nguyet nha nham nhan nhat nhi nhien nhon
+nhu nhuan nhung nhuong nhut ninh nong nu nuong oai oanh ong pham phan phap
+phat phi phong phu phuc phung phuoc phuong quach quan quang que quoc quy
+quyen quyet quynh sam sang sen si sinh son suong suu sy ta tai tam tan tang
+tao thach thai tham than thang thanh thao the thi thiem thien thiep thiet
+thieu thin thinh tho thoa thoai thong thu thuan thuat thuc thuong thuy tich
+tien tiep tieu tin tinh to toai toan ton tong tra tram tran trang tri triet
+trieu trinh trong truc trung truong truyen tu tuan tuat tue tung tuoi tuong
+tuyen tuyet ty ung uoc uy uyen van vien viet vinh vo vu vui vuong vy xoan
+xuan xuyen yen
 `
 
 func isPairWord(b []byte) bool { return pairWords[string(b)] }

@@ -285,8 +285,8 @@ type pairGroup struct {
 // alternatives is of pair words (see pairWords). A page has "x y" at some
 // position either as the pair term (both pair words) or holds x or y that
 // is not a pair word: so a fuzzy word whose expansion mixes pair words
-// ("huong", "thuong") with rarer spellings ("nhuong") still filters by the
-// pairs of the former and the postings of the latter.
+// ("huong", "thuong") with OCR errors and other words ("huonq", "hucng")
+// still filters by the pairs of the former and the postings of the latter.
 func phrasePairs(n *node) []pairGroup {
 	if n.field != fText {
 		return nil

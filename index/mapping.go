@@ -193,8 +193,9 @@ const (
 	// facets). 5: dossier records on representative pages (fRecord), not
 	// in bleve's internal values. 6: positions on the representative
 	// pages' fields (phrases on the dossier's and document's fields are
-	// checked there).
-	layoutVersion = "6"
+	// checked there). 7: more name syllables in the pair word list
+	// (pairWords: Thiệu, Nhượng, Khuyến, Giáp, Lập, the zodiac names...).
+	layoutVersion = "7"
 )
 
 // hasCurrentLayout reports whether bi was built with layoutVersion.
