@@ -504,7 +504,7 @@ func (s *engineSnap) expandAll(ctx context.Context, roots ...*node) error {
 			if err != nil {
 				return err
 			}
-			it := d.AutomatonIterator(auts[j].a, auts[j].start, auts[j].end)
+			it := termIterator(d, auts[j].a, auts[j].start, auts[j].end)
 			for {
 				e, err := it.Next()
 				if err != nil {

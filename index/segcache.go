@@ -592,6 +592,20 @@ func termOrdinals(seg segment.Segment, field string, ord func(string) uint32) ([
 	return out, err
 }
 
+// termIterator iterates the terms of d that a accepts in [start, end)
+// without reading their postings lists: zap's AutomatonIterator reads
+// each term's list for the count its entries carry, which the engine
+// does not use (it looks the lists up when it needs them).
+func termIterator(d segment.TermDictionary, a segment.Automaton, start, end []byte) segment.DictionaryIterator {
+	type omitCounter interface {
+		AutomatonIteratorOmitCount(a segment.Automaton, start, end []byte) segment.DictionaryIterator
+	}
+	if oc, ok := d.(omitCounter); ok {
+		return oc.AutomatonIteratorOmitCount(a, start, end)
+	}
+	return d.AutomatonIterator(a, start, end)
+}
+
 // visitTerms calls fn with each term of field in [start, end) (nil: open)
 // and the bitmap of its pages, deleted pages included. The bitmap is only
 // valid during the call (its memory is reused for the next term).
@@ -600,7 +614,7 @@ func visitTerms(seg segment.Segment, field string, start, end []byte, fn func(te
 	if err != nil {
 		return err
 	}
-	it := d.AutomatonIterator(&vellum.AlwaysMatch{}, start, end)
+	it := termIterator(d, &vellum.AlwaysMatch{}, start, end)
 	var pl segment.PostingsList
 	for {
 		e, err := it.Next()
