@@ -1165,12 +1165,9 @@ func (c *scoreCtx) repScores(n *node, repField string, dossier bool, out *sparse
 		denseLeafCount.Add(1)
 		out.dense = make([]float32, len(c.docs))
 	}
-	k := 0 // where the last lookup ended in a sparse rv.imp
 	for i, doc := range c.docs {
 		if l := rv.local[doc]; l != last {
-			var x tfNorm
-			x, k = rv.imp.atFrom(l, k)
-			last, lastV = l, rv.score(x)
+			last, lastV = l, rv.score(rv.imp.at(l))
 		}
 		if dense {
 			out.dense[i] = lastV
