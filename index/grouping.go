@@ -2,6 +2,7 @@ package index
 
 import (
 	"container/heap"
+	"context"
 	"runtime"
 	"slices"
 	"sort"
@@ -253,26 +254,39 @@ func groupResults(snap *engineSnap, evals []*segEval, req Request) (*grouped, er
 }
 
 // scoreDossiers scores the matching pages of the dossiers in (those not
-// scored yet).
+// scored yet), the segments on every core.
 func scoreDossiers(evals []*segEval, tables [][]uint32, in func(uint32) bool) error {
-	for i, e := range evals {
-		if tables[i] == nil {
-			continue
-		}
-		if e.nscored == len(e.docs) {
-			continue
-		}
-		var missing []uint32
-		for j, d := range e.docs {
-			if o := tables[i][d]; o != noOrd && !e.scored[j] && in(o) {
-				missing = append(missing, d)
-			}
-		}
-		if err := e.scoreSome(missing); err != nil {
-			return err
+	return eachEval(evals, tables, func(i int) error { return scoreIn(evals[i], tables[i], in) })
+}
+
+// scoreIn scores e's matching pages of the dossiers in (dt: e's page ->
+// dossier table) that are not scored yet.
+func scoreIn(e *segEval, dt []uint32, in func(uint32) bool) error {
+	if e.nscored == len(e.docs) {
+		return nil
+	}
+	var missing []uint32
+	for j, d := range e.docs {
+		if o := dt[d]; o != noOrd && !e.scored[j] && in(o) {
+			missing = append(missing, d)
 		}
 	}
-	return nil
+	return e.scoreSome(missing)
+}
+
+// eachEval calls fn with the index of each segment that has a dossier
+// table, on every core, the largest segments first.
+func eachEval(evals []*segEval, tables [][]uint32, fn func(i int) error) error {
+	sizes := make([]uint64, len(evals))
+	for i, e := range evals {
+		sizes[i] = uint64(len(e.docs))
+	}
+	return largestFirst(context.Background(), sizes, func(i int) error {
+		if tables[i] == nil {
+			return nil
+		}
+		return fn(i)
+	})
 }
 
 // topN returns the first n of ords in the order less, sorted.
@@ -320,7 +334,10 @@ func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier
 		local uint32
 		score float32
 	}
-	cands := map[uint32][]cand{}
+	type ordCand struct {
+		o uint32
+		c cand
+	}
 	var shown []bool // by ordinal
 	for o := range sel {
 		if int(o) >= len(shown) {
@@ -329,18 +346,28 @@ func collectHits(evals []*segEval, tables [][]uint32, sel map[uint32]*selDossier
 		shown[o] = true
 	}
 	in := func(o uint32) bool { return int(o) < len(shown) && shown[o] }
-	if err := scoreDossiers(evals, tables, in); err != nil {
-		return err
-	}
-	for i, e := range evals {
-		if tables[i] == nil {
-			continue
+	// each segment's pages of the shown dossiers, scored, on every core;
+	// then gathered in segment order, as one pass would
+	per := make([][]ordCand, len(evals))
+	err := eachEval(evals, tables, func(i int) error {
+		e, dt := evals[i], tables[i]
+		if err := scoreIn(e, dt, in); err != nil {
+			return err
 		}
-		dt := tables[i]
 		for j, d := range e.docs {
 			if o := dt[d]; in(o) {
-				cands[o] = append(cands[o], cand{e, d, e.scores[j]})
+				per[i] = append(per[i], ordCand{o, cand{e, d, e.scores[j]}})
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cands := map[uint32][]cand{}
+	for _, p := range per {
+		for _, x := range p {
+			cands[x.o] = append(cands[x.o], x.c)
 		}
 	}
 	for o, cs := range cands {
