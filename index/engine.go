@@ -657,9 +657,11 @@ func (e *segEval) phrase(n *node, within *roaring.Bitmap) (*roaring.Bitmap, erro
 
 // positionParts returns what a page holding phrase n must hold: within
 // (when not nil) and, for each position, the pages of one of its
-// alternatives; and the pages of each alternative (posBM). parts is nil
-// when some position has no page. The union of a position's alternatives
-// is left out when a pair group implies it (impliedByPairs).
+// alternatives: a part when it has one, the alternatives' pages in unions
+// when it has several (or their union as a part, useLateUnions off); and
+// the pages of each alternative (posBM). parts and unions are nil when some
+// position has no page. A position's alternatives are left out when a
+// pair group implies them (impliedByPairs).
 func (e *segEval) positionParts(n *node, within *roaring.Bitmap) (parts []*roaring.Bitmap, unions [][]*roaring.Bitmap, posBM [][]*roaring.Bitmap, err error) {
 	parts = make([]*roaring.Bitmap, 0, len(n.pos)+len(n.pairs)+1)
 	if within != nil {
