@@ -309,9 +309,9 @@ var repSparseShare = 3
 
 // at is the value at local index i (tf 0: absent). In a sparse r, the
 // value of i is the one after those of the indices below i: rank and a
-// popcount find it, where a search of a list of the indices took a fifth
-// of a common name's search at 1,000,000 pages (scoring its dossiers'
-// pages looks up their name's value once a dossier).
+// popcount find it, where a search of a list of the indices took a
+// seventh of a common name's search at 1,000,000 pages (scoring its
+// dossiers' pages looks up their name's value once a dossier).
 func (r *repImp) at(i uint32) tfNorm {
 	if r.dense != nil {
 		return r.dense[i]
