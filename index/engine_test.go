@@ -212,15 +212,7 @@ func TestPhraseImpliedUnionsIsExact(t *testing.T) {
 	defer func() { useImplied = true }()
 	implied0 := unionsImplied.Load()
 	searchBothWays(t, ix, qs, "with implied unions left out", "without", func(on bool) { useImplied = on })
-	var cand [2]int64
-	for k, on := range []bool{false, true} {
-		useImplied = on
-		c0 := phraseCandidates.Load()
-		for _, q := range qs {
-			doSearch(t, ix, Request{Query: q, Clearance: domain.Secret})
-		}
-		cand[k] = phraseCandidates.Load() - c0
-	}
+	cand := candidatesBothWays(t, ix, qs, func(on bool) { useImplied = on })
 	if cand[0] != cand[1] || cand[0] == 0 {
 		t.Errorf("phrases checked %d candidate pages with the unions, %d without", cand[0], cand[1])
 	}
@@ -240,15 +232,7 @@ func TestPhraseLateUnionsIsExact(t *testing.T) {
 	defer func() { useLateUnions = true }()
 	groups0, narrowed0 := lateGroups.Load(), unionsNarrowed.Load()
 	searchBothWays(t, ix, qs, "with the unions last", "among the parts", func(on bool) { useLateUnions = on })
-	var cand [2]int64
-	for k, on := range []bool{false, true} {
-		useLateUnions = on
-		c0 := phraseCandidates.Load()
-		for _, q := range qs {
-			doSearch(t, ix, Request{Query: q, Clearance: domain.Secret})
-		}
-		cand[k] = phraseCandidates.Load() - c0
-	}
+	cand := candidatesBothWays(t, ix, qs, func(on bool) { useLateUnions = on })
 	if cand[0] != cand[1] || cand[0] == 0 {
 		t.Errorf("phrases checked %d candidate pages with the unions among the parts, %d with them last", cand[0], cand[1])
 	}
@@ -258,6 +242,22 @@ func TestPhraseLateUnionsIsExact(t *testing.T) {
 	if unionsNarrowed.Load()-narrowed0 <= lateGroups.Load()-groups0 {
 		t.Error("no union of a position's alternatives was applied last: that path is not tested")
 	}
+}
+
+// candidatesBothWays returns the candidate pages the phrases of qs had
+// their positions checked on, with set(false) and then with set(true).
+func candidatesBothWays(t *testing.T, ix *Index, qs []string, set func(bool)) [2]int64 {
+	t.Helper()
+	var cand [2]int64
+	for k, on := range []bool{false, true} {
+		set(on)
+		c0 := phraseCandidates.Load()
+		for _, q := range qs {
+			doSearch(t, ix, Request{Query: q, Clearance: domain.Secret})
+		}
+		cand[k] = phraseCandidates.Load() - c0
+	}
+	return cand
 }
 
 // searchBothWays runs each query with set(false) and then set(true),
